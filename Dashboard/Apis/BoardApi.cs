@@ -1,0 +1,17 @@
+using VanguardHub.Contracts.Board;
+using VanguardHub.Contracts.Catalog;
+
+namespace VanguardHub.Dashboard.Apis;
+
+internal static class BoardApi
+{
+    public static IEndpointRouteBuilder MapBoardApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/board", async (IGrainFactory grains) =>
+            TypedResults.Ok(await grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot())).WithTags("Board");
+
+        // The codes the API accepts, with their Chinese and English names, for forms and charts.
+        app.MapGet("/api/catalog", () => TypedResults.Ok(new { domains = ServiceDomains.All, districts = Districts.All })).WithTags("Board");
+        return app;
+    }
+}

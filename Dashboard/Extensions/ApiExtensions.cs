@@ -1,0 +1,43 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace VanguardHub.Dashboard.Extensions;
+
+internal static class ApiExtensions
+{
+    public static IHostApplicationBuilder AddVanguardHubApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        });
+        return builder;
+    }
+
+    /// <summary>Errors as ProblemDetails, the index page, static files.</summary>
+    public static WebApplication UseVanguardHubEdge(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        return app;
+    }
+
+    /// <summary>Says where the service can be reached, once it listens.</summary>
+    public static WebApplication AnnounceAddresses(this WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+            if (addresses is { Count: > 0 })
+            {
+                Console.WriteLine($"VanguardHub is running: {string.Join(", ", addresses)}");
+            }
+        });
+        return app;
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Options;
+using VanguardHub.Contracts;
+using VanguardHub.Contracts.Activities;
+using VanguardHub.Contracts.Enterprises;
+using VanguardHub.Grains.Infrastructure;
+using VanguardHub.Grains.Teams;
+
+namespace VanguardHub.Grains.Enterprises;
+
+internal sealed class PartnerEnterpriseGrain(
+    [PersistentState("enterprise", GrainStorage.Name)] IPersistentState<PartnerEnterpriseGrain.State> state,
+    Roster roster,
+    IOptions<ActivityLogOptions> options,
+    TimeProvider clock) : Grain, IPartnerEnterpriseGrain
+{
+    private EnterpriseProfile _profile = null!;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _profile = roster.FindEnterprise(this.GetPrimaryKeyString())
+            ?? throw new ArgumentException($"No enterprise \"{this.GetPrimaryKeyString()}\" in the roster.");
+        return Task.CompletedTask;
+    }
+
+    public async Task Record(ActivityRecord activity)
+    {
+        var totals = state.State.Totals;
+        if (activity.Sequence <= totals.LastSequenceByTeam.GetValueOrDefault(activity.TeamId, -1))
+        {
+            return;
+        }
+
+        state.State.Totals = Aggregation.Add(totals, activity);
+        state.State.Recent.Insert(0, activity);
+        var keep = options.Value.EffectiveRecentCount;
+        if (state.State.Recent.Count > keep)
+        {
+            state.State.Recent.RemoveRange(keep, state.State.Recent.Count - keep);
+        }
+
+        state.State.AsOf = clock.GetUtcNow();
+        await Save();
+    }
+
+    public Task<EnterpriseSummary> GetSummary() => Task.FromResult(new EnterpriseSummary
+    {
+        Profile = _profile,
+        Totals = state.State.Totals,
+        Recent = [.. state.State.Recent],
+        AsOf = state.State.AsOf,
+    });
+
+    public async Task Replace(EnterpriseTotals totals)
+    {
+        state.State.Totals = totals;
+        state.State.AsOf = clock.GetUtcNow();
+        await Save();
+    }
+
+    private async Task Save()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    [GenerateSerializer, Alias("vh.PartnerEnterpriseGrain.State")]
+    public sealed class State
+    {
+        [Id(0)] public EnterpriseTotals Totals { get; set; } = EnterpriseTotals.Empty;
+        [Id(1)] public List<ActivityRecord> Recent { get; set; } = [];
+        [Id(2)] public DateTimeOffset AsOf { get; set; }
+    }
+}

@@ -1,0 +1,26 @@
+namespace VanguardHub.Grains.Infrastructure;
+
+/// <summary>How the activity log and the team aggregates are shaped. Section "ActivityLog".</summary>
+public sealed class ActivityLogOptions
+{
+    public const string Section = "ActivityLog";
+
+    /// <summary>
+    /// Activities per log chunk (default 64). Logging one activity rewrites one chunk, so this bounds the cost
+    /// of a write; timeline reads touch fewer grains when it is larger.
+    /// </summary>
+    public int ChunkCapacity { get; set; } = 64;
+
+    /// <summary>How many of its latest activities a team keeps at hand for the wall's feed (default 10).</summary>
+    public int RecentCount { get; set; } = 10;
+
+    /// <summary>How many recent Beijing-time days a team keeps per-day figures for (default 92); older days come from the log.</summary>
+    public int DailyWindowDays { get; set; } = 92;
+
+    // Grains clamp whatever was configured, so a bad setting cannot make writes unbounded.
+    internal int EffectiveChunkCapacity => Math.Clamp(ChunkCapacity, 8, 1024);
+
+    internal int EffectiveRecentCount => Math.Clamp(RecentCount, 1, 100);
+
+    internal int EffectiveDailyWindowDays => Math.Clamp(DailyWindowDays, 31, 400);
+}

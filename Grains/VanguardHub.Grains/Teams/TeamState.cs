@@ -1,0 +1,43 @@
+using VanguardHub.Contracts.Activities;
+using VanguardHub.Contracts.Teams;
+
+namespace VanguardHub.Grains.Teams;
+
+[GenerateSerializer, Alias("vh.TeamState")]
+public sealed class TeamState
+{
+    /// <summary>How many activities the team's log holds; the next one gets this as its sequence.</summary>
+    [Id(0)] public long LogLength { get; set; }
+
+    /// <summary>The chunk directory, per Beijing-time month ("yyyyMM"). Grows by one entry a month, not with activities.</summary>
+    [Id(1)] public Dictionary<string, MonthLog> Months { get; set; } = [];
+
+    [Id(2)] public TeamAggregates Aggregates { get; set; } = TeamAggregates.Empty;
+
+    /// <summary>The latest activities, newest first.</summary>
+    [Id(3)] public List<ActivityRecord> Recent { get; set; } = [];
+
+    /// <summary>
+    /// The last activity counted here. It is counted before it is appended to its chunk, so after a crash the next
+    /// activation completes that one append; only the latest activity can be in that state.
+    /// </summary>
+    [Id(4)] public LastAppend? LastAppend { get; set; }
+
+    [Id(5)] public DateTimeOffset AsOf { get; set; }
+}
+
+[GenerateSerializer, Alias("vh.MonthLog")]
+public sealed class MonthLog
+{
+    [Id(0)] public int Chunks { get; set; }
+    [Id(1)] public int Activities { get; set; }
+    /// <summary>How many activities the month's last chunk holds.</summary>
+    [Id(2)] public int LastChunkFill { get; set; }
+}
+
+[GenerateSerializer, Immutable, Alias("vh.LastAppend")]
+public sealed record LastAppend
+{
+    [Id(0)] public required Guid ActivityId { get; init; }
+    [Id(1)] public required string ChunkKey { get; init; }
+}

@@ -1,0 +1,108 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace VanguardHub.Silo.Hosting.Storage;
+
+/// <summary>
+/// Applies the project's own schema steps (embedded SQL files, in name order) that the store has not seen yet,
+/// each in a transaction, and records each one in VanguardHubSchema. Running it again changes nothing.
+/// </summary>
+public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
+{
+    private const string ResourcePrefix = "VanguardHub.Schema.";
+
+    public async Task<IReadOnlyList<string>> ApplySqliteAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+
+        // WAL lets readers go on while one writer commits; the setting stays with the file.
+        await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", cancellationToken);
+        return await ApplyStepsAsync(connection, "sqlite", cancellationToken);
+    }
+
+    public static IReadOnlyList<string> StepsFor(string engine)
+    {
+        var prefix = $"{ResourcePrefix}{engine}/";
+        return [.. typeof(SchemaMigrator).Assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(n => n[prefix.Length..])
+            .Order(StringComparer.Ordinal)];
+    }
+
+    private async Task<IReadOnlyList<string>> ApplyStepsAsync(DbConnection connection, string engine, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, null,
+            "CREATE TABLE IF NOT EXISTS VanguardHubSchema (Step TEXT NOT NULL PRIMARY KEY, AppliedAt TEXT NOT NULL);",
+            cancellationToken);
+
+        var applied = new List<string>();
+        foreach (var step in StepsFor(engine))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            if (await IsAppliedAsync(connection, transaction, step, cancellationToken))
+            {
+                continue;
+            }
+
+            await ExecuteAsync(connection, transaction, ReadStep(engine, step), cancellationToken);
+            await using (var record = connection.CreateCommand())
+            {
+                record.Transaction = transaction;
+                record.CommandText = "INSERT INTO VanguardHubSchema (Step, AppliedAt) VALUES (@step, @at);";
+                AddParameter(record, "@step", step);
+                AddParameter(record, "@at", DateTimeOffset.UtcNow.ToString("O"));
+                await record.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            LogApplied(logger, engine, step);
+            applied.Add(step);
+        }
+
+        return applied;
+    }
+
+    private static async Task<bool> IsAppliedAsync(DbConnection connection, DbTransaction transaction, string step, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM VanguardHubSchema WHERE Step = @step;";
+        AddParameter(command, "@step", step);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken)) > 0;
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    private static string ReadStep(string engine, string step)
+    {
+        using var stream = typeof(SchemaMigrator).Assembly.GetManifestResourceStream($"{ResourcePrefix}{engine}/{step}")
+            ?? throw new InvalidOperationException($"Schema step {engine}/{step} is missing from the build.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Schema step {Engine}/{Step} applied")]
+    private static partial void LogApplied(ILogger logger, string engine, string step);
+}
