@@ -41,15 +41,27 @@ internal static class ActivitiesApi
             return TooLarge();
         }
 
-        ActivitySubmission? submission;
+        JsonDocument document;
         try
         {
-            submission = JsonSerializer.Deserialize<ActivitySubmission>(body, json.Value.SerializerOptions);
+            document = JsonDocument.Parse(body);
         }
-        catch (JsonException e)
+        catch (JsonException)
         {
-            var field = FieldOf(e.Path);
-            return Problems.Invalid(field, field == "body" ? "The body is not valid JSON." : "This value has the wrong type or is malformed.");
+            return Problems.Invalid("body", "The body is not valid JSON.");
+        }
+
+        ActivitySubmission? submission;
+        using (document)
+        {
+            try
+            {
+                submission = document.Deserialize<ActivitySubmission>(json.Value.SerializerOptions);
+            }
+            catch (JsonException e)
+            {
+                return Problems.Invalid(FieldOf(e.Path), "This value has the wrong type or is out of range.");
+            }
         }
 
         if (submission is null)

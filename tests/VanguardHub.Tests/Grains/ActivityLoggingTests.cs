@@ -1,0 +1,265 @@
+using VanguardHub.Contracts.Activities;
+using VanguardHub.Contracts.Audit;
+using VanguardHub.Contracts.Board;
+using VanguardHub.Contracts.Catalog;
+using VanguardHub.Contracts.Enterprises;
+using VanguardHub.Contracts.Teams;
+using VanguardHub.Tests.Infrastructure;
+using static VanguardHub.Tests.Infrastructure.TestData;
+
+namespace VanguardHub.Tests.Grains;
+
+public sealed class ActivityLoggingTests : IAsyncLifetime
+{
+    private readonly TempFolder _folder = new();
+    private GrainCluster _cluster = null!;
+
+    public async Task InitializeAsync() =>
+        _cluster = await GrainCluster.StartAsync(_folder.Path, settings: new Dictionary<string, string?> { ["ActivityLog:ChunkCapacity"] = "8" });
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    private IServiceTeamGrain Team(string id) => _cluster.Grains.GetGrain<IServiceTeamGrain>(id);
+
+    [Fact]
+    public async Task A_logged_activity_shows_in_the_teams_totals_its_domain_its_district_and_its_recent_list()
+    {
+        var activity = Activity(RedPomegranate, domain: "livelihood", district: "xishan", residents: 120, households: 40);
+
+        var result = await Team(RedPomegranate).LogActivity(activity);
+
+        result.Outcome.Should().Be(LogOutcome.Created);
+        var summary = await Team(RedPomegranate).GetSummary();
+        summary.Profile.NameZh.Should().Be("红石榴服务队");
+        summary.Aggregates.Total.Activities.Should().Be(1);
+        summary.Aggregates.Total.Outcomes.ResidentsServed.Should().Be(120);
+        summary.Aggregates.ByDomain["livelihood"].Outcomes.HouseholdsVisited.Should().Be(40);
+        summary.Aggregates.ByDistrict["xishan"].Activities.Should().Be(1);
+        summary.Aggregates.Daily.Should().ContainSingle(d => d.Day == BeijingTime.DayOf(activity.OccurredAt) && d.Tally.Activities == 1);
+        summary.Recent.Should().ContainSingle(a => a.Id == activity.Id);
+    }
+
+    [Fact]
+    public async Task A_resent_activity_counts_once_and_a_reused_id_with_other_content_is_refused()
+    {
+        var activity = Activity(RedPomegranate, residents: 7);
+
+        (await Team(RedPomegranate).LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+        (await Team(RedPomegranate).LogActivity(activity)).Outcome.Should().Be(LogOutcome.AlreadyStored);
+        (await Team(RedPomegranate).LogActivity(activity with { Outcomes = activity.Outcomes with { ResidentsServed = 8 } }))
+            .Outcome.Should().Be(LogOutcome.IdConflict);
+        (await Team(Dianchi).LogActivity(activity with { TeamId = Dianchi })).Outcome.Should().Be(LogOutcome.IdConflict);
+
+        var summary = await Team(RedPomegranate).GetSummary();
+        summary.Aggregates.Total.Activities.Should().Be(1);
+        summary.Aggregates.Total.Outcomes.ResidentsServed.Should().Be(7);
+        (await Team(Dianchi).GetSummary()).Aggregates.Total.Activities.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Partner_enterprises_count_the_activities_that_involved_them_per_team()
+    {
+        await Team(KeyEnterprises).LogActivity(Activity(KeyEnterprises, domain: "industry", district: "anning", residents: 0, partners: [Yuneng]));
+        await Team(KeyEnterprises).LogActivity(Activity(KeyEnterprises, domain: "industry", district: "anning", residents: 0, partners: [Yuneng, KfcCoffee]));
+        await Team(RedPomegranate).LogActivity(Activity(RedPomegranate, residents: 30, partners: [KfcCoffee]));
+
+        var yuneng = await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(Yuneng).GetSummary();
+        yuneng.Totals.Total.Activities.Should().Be(2);
+        yuneng.Totals.ByTeam.Should().ContainKey(KeyEnterprises).WhoseValue.Activities.Should().Be(2);
+        yuneng.Totals.ByDomain["industry"].Activities.Should().Be(2);
+
+        var kfc = await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary();
+        kfc.Totals.Total.Activities.Should().Be(2);
+        kfc.Totals.ByTeam.Keys.Should().BeEquivalentTo([KeyEnterprises, RedPomegranate]);
+        kfc.Totals.Total.Outcomes.ResidentsServed.Should().Be(30);
+    }
+
+    [Fact]
+    public async Task The_city_board_sums_every_team_ranks_them_and_numbers_its_snapshots()
+    {
+        var board = _cluster.Grains.GetGrain<ICityBoardGrain>(CityBoard.Key);
+        var before = await board.GetSnapshot();
+
+        await Team(Dianchi).LogActivity(Activity(Dianchi, domain: "ecology", district: "guandu", residents: 5));
+        await Team(Dianchi).LogActivity(Activity(Dianchi, domain: "ecology", district: "xishan", residents: 5));
+        await Team(RedPomegranate).LogActivity(Activity(RedPomegranate, residents: 50));
+        var after = await WaitForBoard(board, s => s.Totals.Activities == 3);
+
+        after.Version.Should().BeGreaterThan(before.Version);
+        after.Totals.Outcomes.ResidentsServed.Should().Be(60);
+        after.ByDomain["ecology"].Activities.Should().Be(2);
+        after.ByDistrict["xishan"].Activities.Should().Be(2);
+        after.Leaderboard.Should().HaveCount(58);
+        after.Leaderboard[0].TeamId.Should().Be(Dianchi);
+        after.Leaderboard[1].TeamId.Should().Be(RedPomegranate);
+        after.Recent.Should().HaveCount(3);
+        after.Recent[0].TeamNameZh.Should().Be("红石榴服务队");
+        after.Trend.Should().HaveCount(30);
+        after.Trend[^1].Day.Should().Be(BeijingTime.DayOf(DateTimeOffset.UtcNow));
+        after.Trend.Sum(d => d.Tally.Activities).Should().Be(3);
+    }
+
+    [Fact]
+    public async Task The_log_is_split_into_bounded_chunks_per_month_and_the_timeline_pages_newest_first()
+    {
+        // Chunks hold 8 activities in this cluster: 20 in one month make three chunks, none over 8.
+        var october = new DateTimeOffset(2026, 10, 1, 9, 0, 0, BeijingTime.Offset);
+        var logged = new List<ActivityRecord>();
+        for (var i = 0; i < 20; i++)
+        {
+            var activity = Activity(Dianchi, occurredAt: october.AddHours(i * 5), domain: i % 4 == 0 ? "governance" : "ecology");
+            logged.Add(activity);
+            await Team(Dianchi).LogActivity(activity);
+        }
+
+        var september = Activity(Dianchi, occurredAt: new DateTimeOffset(2026, 9, 30, 23, 30, 0, BeijingTime.Offset));
+        await Team(Dianchi).LogActivity(september);
+
+        var chunkSizes = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            chunkSizes.Add((await _cluster.Grains.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(Dianchi, "202610", i)).GetActivities()).Length);
+        }
+
+        chunkSizes.Should().Equal(8, 8, 4);
+        (await _cluster.Grains.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(Dianchi, "202609", 0)).GetActivities())
+            .Should().ContainSingle(a => a.Id == september.Id);
+
+        var firstPage = await Team(Dianchi).GetTimeline(new TimelineQuery { Page = 1, PageSize = 6 });
+        firstPage.Total.Should().Be(21);
+        firstPage.Items.Select(a => a.Id).Should().Equal(logged.OrderByDescending(a => a.OccurredAt).Take(6).Select(a => a.Id));
+
+        var lastPage = await Team(Dianchi).GetTimeline(new TimelineQuery { Page = 4, PageSize = 6 });
+        lastPage.Items.Select(a => a.Id).Should().Equal(
+            logged.OrderByDescending(a => a.OccurredAt).Skip(18).Select(a => a.Id).Append(september.Id));
+
+        var governanceInOctober = await Team(Dianchi).GetTimeline(new TimelineQuery
+        {
+            From = october,
+            To = october.AddMonths(1),
+            Domain = "governance",
+            PageSize = 50,
+        });
+        governanceInOctober.Total.Should().Be(5);
+        governanceInOctober.Items.Should().OnlyContain(a => a.Domain == "governance");
+
+        var firstDay = await Team(Dianchi).GetTimeline(new TimelineQuery { From = october, To = october.AddDays(1).AddHours(-9) });
+        firstDay.Items.Select(a => a.Id).Should().BeEquivalentTo(logged.Take(3).Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task Every_aggregate_equals_the_sum_over_the_stored_log_after_retries_and_conflicts()
+    {
+        var random = new Random(7);
+        var teams = new[] { RedPomegranate, KeyEnterprises, Dianchi };
+        var acknowledged = new List<ActivityRecord>();
+        for (var i = 0; i < 60; i++)
+        {
+            var team = teams[random.Next(teams.Length)];
+            var activity = Activity(team,
+                occurredAt: BeijingNow.AddDays(-random.Next(0, 120)),
+                domain: ServiceDomains.All[random.Next(7)].Code,
+                district: Districts.All[random.Next(15)].Code,
+                residents: random.Next(0, 200),
+                partners: random.Next(3) == 0 ? [KfcCoffee] : []);
+            (await Team(team).LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+            acknowledged.Add(activity);
+            if (i % 5 == 0)
+            {
+                (await Team(team).LogActivity(activity)).Outcome.Should().Be(LogOutcome.AlreadyStored);
+            }
+        }
+
+        var report = await _cluster.Grains.GetGrain<IConsistencyGrain>(0).Check();
+
+        report.Differences.Should().BeEmpty();
+        report.Consistent.Should().BeTrue();
+        report.StoredActivities.Should().Be(60);
+        var board = await _cluster.Grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot();
+        board.Totals.Outcomes.ResidentsServed.Should().Be(acknowledged.Sum(a => a.Outcomes.ResidentsServed));
+        foreach (var team in teams)
+        {
+            var mine = acknowledged.Where(a => a.TeamId == team).ToList();
+            var summary = await Team(team).GetSummary();
+            summary.Aggregates.Total.Activities.Should().Be(mine.Count);
+            foreach (var domain in mine.GroupBy(a => a.Domain))
+            {
+                summary.Aggregates.ByDomain[domain.Key].Outcomes.ResidentsServed.Should().Be(domain.Sum(a => a.Outcomes.ResidentsServed));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_write_cut_short_by_a_storage_failure_is_completed_by_the_resend_and_counted_once()
+    {
+        var team = Team(KeyEnterprises);
+        await team.LogActivity(Activity(KeyEnterprises, domain: "industry", partners: [Yuneng]));
+        var activity = Activity(KeyEnterprises, domain: "industry", residents: 9, partners: [Yuneng]);
+
+        // The team counts the activity, then its log chunk cannot be written.
+        _cluster.Storage.FailingStates["chunk"] = true;
+        var first = () => team.LogActivity(activity);
+        await first.Should().ThrowAsync<Exception>();
+        _cluster.Storage.FailingStates.Clear();
+
+        var resent = await team.LogActivity(activity);
+
+        resent.Outcome.Should().Be(LogOutcome.AlreadyStored);
+        (await team.GetTimeline(new TimelineQuery { PageSize = 10 })).Items.Should().ContainSingle(a => a.Id == activity.Id);
+        (await team.GetSummary()).Aggregates.Total.Activities.Should().Be(2);
+        (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(Yuneng).GetSummary()).Totals.Total.Activities.Should().Be(2);
+        (await _cluster.Grains.GetGrain<IConsistencyGrain>(0).Check()).Differences.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_claim_whose_first_attempt_never_got_counted_is_taken_over_by_the_resend()
+    {
+        var team = Team(RedPomegranate);
+        var activity = Activity(RedPomegranate, residents: 4);
+
+        // The id is claimed, then the team's own write fails: nothing was counted or logged.
+        _cluster.Storage.FailingStates["team"] = true;
+        var first = () => team.LogActivity(activity);
+        await first.Should().ThrowAsync<Exception>();
+        _cluster.Storage.FailingStates.Clear();
+
+        (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+        (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.AlreadyStored);
+        (await team.GetSummary()).Aggregates.Total.Activities.Should().Be(1);
+        (await _cluster.Grains.GetGrain<IConsistencyGrain>(0).Check()).Differences.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Rebuild_restores_aggregates_from_the_log()
+    {
+        await Team(Dianchi).LogActivity(Activity(Dianchi, domain: "ecology", residents: 11, partners: [KfcCoffee]));
+        await Team(Dianchi).LogActivity(Activity(Dianchi, domain: "ecology", residents: 13));
+
+        var report = await _cluster.Grains.GetGrain<IConsistencyGrain>(0).Rebuild();
+
+        report.Consistent.Should().BeTrue();
+        report.StoredActivities.Should().Be(2);
+        report.BoardActivities.Should().Be(2);
+        (await Team(Dianchi).GetSummary()).Aggregates.Total.Outcomes.ResidentsServed.Should().Be(24);
+        (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary()).Totals.Total.Activities.Should().Be(1);
+    }
+
+    private static async Task<BoardSnapshot> WaitForBoard(ICityBoardGrain board, Func<BoardSnapshot, bool> condition)
+    {
+        // Teams report to the board one-way; the report lands right after the acknowledgement.
+        for (var attempt = 0; ; attempt++)
+        {
+            var snapshot = await board.GetSnapshot();
+            if (condition(snapshot) || attempt == 100)
+            {
+                return snapshot;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using Orleans.Runtime;
+using Orleans.Storage;
+
+namespace VanguardHub.Tests.Infrastructure;
+
+/// <summary>
+/// Wraps the real grain storage and counts, per grain type, the bytes of every state it writes, measured with the
+/// same serializer the storage uses. Writes of chosen grain types can be made to fail, to cut a write short.
+/// </summary>
+internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSerializer serializer) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly ConcurrentDictionary<string, long> _bytes = new();
+
+    /// <summary>Grain state names ("team", "chunk", ...) whose writes fail while present.</summary>
+    public ConcurrentDictionary<string, bool> FailingStates { get; } = new();
+
+    public long TotalBytes => _bytes.Values.Sum();
+
+    public IReadOnlyDictionary<string, long> BytesByState => _bytes;
+
+    public void Reset() => _bytes.Clear();
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (FailingStates.ContainsKey(stateName))
+        {
+            throw new IOException($"Injected storage failure writing {stateName} of {grainId}.");
+        }
+
+        await inner.WriteStateAsync(stateName, grainId, grainState);
+        _bytes.AddOrUpdate(stateName, serializer.Serialize(grainState.State).Length, (_, sum) => sum + serializer.Serialize(grainState.State).Length);
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+
+    public void Participate(ISiloLifecycle lifecycle) => ((ILifecycleParticipant<ISiloLifecycle>)inner).Participate(lifecycle);
+}

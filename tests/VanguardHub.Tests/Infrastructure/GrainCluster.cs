@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using VanguardHub.Grains.Infrastructure;
+using VanguardHub.Silo.Hosting;
+
+namespace VanguardHub.Tests.Infrastructure;
+
+/// <summary>
+/// An in-process Orleans cluster running the real grains on a real SQLite file, with the grain storage wrapped so
+/// tests can count what is written and make writes fail.
+/// </summary>
+internal sealed class GrainCluster : IAsyncDisposable
+{
+    private GrainCluster(InProcessTestCluster cluster) => Cluster = cluster;
+
+    public InProcessTestCluster Cluster { get; }
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public CountingGrainStorage Storage =>
+        (CountingGrainStorage)Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+
+    /// <param name="dataDirectory">Where the SQLite file lives; the same folder and service id find the same state again.</param>
+    public static async Task<GrainCluster> StartAsync(string dataDirectory, string? serviceId = null, IDictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?> { ["Storage:DataDirectory"] = dataDirectory };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ServiceId = serviceId ?? Guid.NewGuid().ToString("N");
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddVanguardHubGrains(configuration);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) => new CountingGrainStorage(
+                AdoNetGrainStorageFactory.Create(sp, GrainStorage.Name),
+                sp.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(GrainStorage.Name).GrainStorageSerializer));
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new GrainCluster(cluster);
+    }
+
+    public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
+}

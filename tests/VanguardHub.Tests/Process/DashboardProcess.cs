@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using VanguardHub.Tests.Infrastructure;
+
+namespace VanguardHub.Tests.Process;
+
+/// <summary>The Dashboard app started as a real, separate process, as an operator would run it.</summary>
+internal sealed class DashboardProcess : IAsyncDisposable
+{
+    private readonly System.Diagnostics.Process _process;
+    private readonly List<string> _output = [];
+
+    private DashboardProcess(System.Diagnostics.Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public int Pid => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
+    public static async Task<DashboardProcess> StartAsync(string dataDirectory, int httpPort, string serviceId)
+    {
+        var info = new ProcessStartInfo("dotnet", [DashboardAssembly()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(DashboardAssembly())!,
+        };
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["Storage__DataDirectory"] = dataDirectory;
+        info.Environment["Orleans__SiloPort"] = FreePorts.Next().ToString();
+        info.Environment["Orleans__GatewayPort"] = FreePorts.Next().ToString();
+        info.Environment["Orleans__ServiceId"] = serviceId;
+
+        var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start.");
+        var started = new DashboardProcess(process, new Uri($"http://127.0.0.1:{httpPort}"));
+        process.OutputDataReceived += (_, e) => started.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => started.Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await started.WaitUntilServing(TimeSpan.FromSeconds(60));
+        return started;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, nothing is flushed by the app.</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            KillHard();
+        }
+
+        await Task.CompletedTask;
+        _process.Dispose();
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Add(line);
+        }
+    }
+
+    private async Task WaitUntilServing(TimeSpan timeout)
+    {
+        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The dashboard exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                if ((await client.GetAsync("/api/board")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            catch (TaskCanceledException)
+            {
+                // starting up
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"The dashboard did not serve within {timeout}:\n{Output}");
+    }
+
+    /// <summary>The Dashboard's own build output, which the test project's build produces.</summary>
+    private static string DashboardAssembly()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var repo = here;
+        while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "VanguardHub.sln")))
+        {
+            repo = repo.Parent;
+        }
+
+        if (repo is null)
+        {
+            throw new InvalidOperationException("Cannot find VanguardHub.sln above the test's folder.");
+        }
+
+        // bin/<Configuration>/<tfm>/ of this test project mirrors the Dashboard's.
+        var tfm = here.Name;
+        var configuration = here.Parent!.Name;
+        var path = Path.Combine(repo.FullName, "Dashboard", "bin", configuration, tfm, "VanguardHub.Dashboard.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first.", path);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using VanguardHub.Contracts.Activities;
+using VanguardHub.Tests.Api;
+using VanguardHub.Tests.Infrastructure;
+using Xunit.Abstractions;
+using static VanguardHub.Tests.Infrastructure.TestData;
+
+namespace VanguardHub.Tests.Process;
+
+public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Every_acknowledged_activity_survives_a_SIGKILL_the_instant_after_its_201()
+    {
+        var serviceId = $"kill-{Guid.NewGuid():N}";
+        var port = FreePorts.Next();
+        var teams = new[] { RedPomegranate, KeyEnterprises, Dianchi, "southernmost-kunming" };
+        var acknowledged = new ConcurrentBag<ActivityRecord>();
+
+        await using (var first = await DashboardProcess.StartAsync(_folder.Path, port, serviceId))
+        {
+            using var client = new HttpClient { BaseAddress = first.Address };
+            using var stop = new CancellationTokenSource();
+
+            // Eight leaders keep logging; the process is killed as soon as 150 acknowledgements have come back,
+            // with more requests in flight.
+            var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+            {
+                for (var i = 0; !stop.IsCancellationRequested && i < 1000; i++)
+                {
+                    var team = teams[(w + i) % teams.Length];
+                    var activity = Activity(team, residents: i % 50, partners: i % 4 == 0 ? [KfcCoffee] : []);
+                    try
+                    {
+                        var response = await client.PostAsJsonAsync("/api/activities", Body(activity));
+                        if (response.StatusCode == HttpStatusCode.Created)
+                        {
+                            acknowledged.Add(activity);
+                            if (acknowledged.Count >= 150)
+                            {
+                                first.KillHard();
+                                stop.Cancel();
+                            }
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return; // the process is gone
+                    }
+                }
+            })).ToList();
+            await Task.WhenAll(writers);
+        }
+
+        output.WriteLine($"{acknowledged.Count} activities acknowledged before the kill");
+        acknowledged.Count.Should().BeGreaterThanOrEqualTo(150);
+
+        await using var second = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId);
+        using var after = new HttpClient { BaseAddress = second.Address };
+
+        foreach (var activity in acknowledged)
+        {
+            var stored = await after.GetAsync($"/api/activities/{activity.Id}");
+            stored.StatusCode.Should().Be(HttpStatusCode.OK, $"activity {activity.Id} was acknowledged before the kill");
+        }
+
+        // Requests cut off by the kill may or may not have been stored; the acknowledged ones must all be counted,
+        // and every aggregate must equal the log whatever the cut-off ones did.
+        foreach (var team in teams)
+        {
+            var summary = await after.GetJson($"/api/teams/{team}");
+            summary["aggregates"]!["total"]!["activities"]!.GetValue<int>().Should().BeGreaterThanOrEqualTo(acknowledged.Count(a => a.TeamId == team));
+        }
+
+        var report = await after.GetJson("/api/admin/consistency");
+        output.WriteLine(report.ToJsonString());
+        report["consistent"]!.GetValue<bool>().Should().BeTrue();
+        report["boardActivities"]!.GetValue<long>().Should().Be(report["storedActivities"]!.GetValue<long>());
+
+        // A leader whose phone never saw the answer resends: still counted once.
+        var resent = acknowledged.First();
+        (await after.PostAsJsonAsync("/api/activities", Body(resent))).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await after.GetJson("/api/admin/consistency"))["storedActivities"]!.GetValue<long>().Should().Be(report["storedActivities"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task A_new_host_on_the_same_data_folder_serves_what_the_previous_one_stored()
+    {
+        var serviceId = $"restart-{Guid.NewGuid():N}";
+        var activity = Activity(RedPomegranate, residents: 42);
+
+        await using (var first = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId))
+        {
+            using var client = new HttpClient { BaseAddress = first.Address };
+            (await client.PostAsJsonAsync("/api/activities", Body(activity))).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        await using var second = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId);
+        using var after = new HttpClient { BaseAddress = second.Address };
+        var team = await after.GetJson($"/api/teams/{RedPomegranate}");
+        team["aggregates"]!["total"]!["outcomes"]!["residentsServed"]!.GetValue<int>().Should().Be(42);
+        (await after.GetJson("/api/board"))["totals"]!["activities"]!.GetValue<int>().Should().Be(1);
+    }
+}
