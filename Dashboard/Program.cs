@@ -1,11 +1,13 @@
 using VanguardHub.Dashboard.Apis;
 using VanguardHub.Dashboard.Extensions;
+using VanguardHub.Dashboard.Wall;
 using VanguardHub.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddVanguardHubSilo();
 builder.AddVanguardHubApi();
+builder.AddWallPush();
 
 var app = builder.Build();
 
@@ -15,6 +17,7 @@ app.MapEnterprisesApi();
 app.MapActivitiesApi();
 app.MapBoardApi();
 app.MapAdminApi();
+app.MapWall();
 app.AnnounceAddresses();
 
 app.Run();

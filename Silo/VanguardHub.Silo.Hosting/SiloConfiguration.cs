@@ -57,6 +57,7 @@ public static class SiloConfiguration
         var services = silo.Services;
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ActivityLogOptions>().Bind(configuration.GetSection(ActivityLogOptions.Section));
+        services.AddOptions<WallOptions>().Bind(configuration.GetSection(WallOptions.Section));
         services.AddOptions<RosterOptions>().Bind(configuration.GetSection(RosterOptions.Section));
         services.AddSingleton(sp =>
         {

@@ -11,8 +11,9 @@ namespace VanguardHub.Contracts.Board;
 [Alias("vh.ICityBoardGrain")]
 public interface ICityBoardGrain : IGrainWithIntegerKey
 {
-    [Alias("ReportStanding"), Orleans.Concurrency.OneWay]
-    Task ReportStanding(TeamStanding standing);
+    /// <summary>Latest standings, coalesced by each silo's relay: a burst of activities arrives as one batch.</summary>
+    [Alias("ReportStandings")]
+    Task ReportStandings(ImmutableArray<TeamStanding> teams, ImmutableArray<EnterpriseStanding> enterprises);
 
     [Alias("GetSnapshot")]
     Task<BoardSnapshot> GetSnapshot();
@@ -20,12 +21,59 @@ public interface ICityBoardGrain : IGrainWithIntegerKey
     /// <summary>Asks every team for its standing again (after a rebuild, or to heal a lost report).</summary>
     [Alias("Refresh")]
     Task<BoardSnapshot> Refresh();
+
+    /// <summary>
+    /// Registers a web host's observer for pushed snapshots. Observers are not durable and a host may die
+    /// without saying so: a registration lapses unless renewed within <see cref="CityBoard.SubscriptionLifetime"/>.
+    /// </summary>
+    [Alias("Subscribe")]
+    Task Subscribe(Guid hostId, IBoardObserver observer);
+
+    [Alias("Unsubscribe")]
+    Task Unsubscribe(Guid hostId);
+}
+
+/// <summary>What a web host hears from the board; it passes it on to its own SignalR connections.</summary>
+[Alias("vh.IBoardObserver")]
+public interface IBoardObserver : IGrainObserver
+{
+    [Alias("OnSnapshot"), Orleans.Concurrency.OneWay]
+    Task OnSnapshot(BoardSnapshot snapshot);
+
+    /// <summary>Activities that were not in the previous snapshot's feed, oldest first.</summary>
+    [Alias("OnActivities"), Orleans.Concurrency.OneWay]
+    Task OnActivities(ImmutableArray<FeedItem> activities);
+
+    /// <summary>Teams whose standing changed since the previous snapshot, for clients watching one team.</summary>
+    [Alias("OnTeams"), Orleans.Concurrency.OneWay]
+    Task OnTeams(ImmutableArray<TeamStanding> teams);
+
+    /// <summary>Nothing changed: the snapshot numbered <see cref="BoardHeartbeat.Version"/> is still current.</summary>
+    [Alias("OnHeartbeat"), Orleans.Concurrency.OneWay]
+    Task OnHeartbeat(BoardHeartbeat heartbeat);
+}
+
+/// <summary>
+/// One per silo, stateless: teams and enterprises hand it their latest standing, and it forwards whatever has
+/// piled up in one call to the board while the previous call is in flight, keeping only the newest per team.
+/// </summary>
+[Alias("vh.IStandingRelayGrain")]
+public interface IStandingRelayGrain : IGrainWithIntegerKey
+{
+    [Alias("ReportTeam"), Orleans.Concurrency.OneWay]
+    Task ReportTeam(TeamStanding standing);
+
+    [Alias("ReportEnterprise"), Orleans.Concurrency.OneWay]
+    Task ReportEnterprise(EnterpriseStanding standing);
 }
 
 public static class CityBoard
 {
     /// <summary>There is one city board.</summary>
     public const long Key = 0;
+
+    /// <summary>How long an observer registration lives unless renewed; hosts renew every third of it.</summary>
+    public static readonly TimeSpan SubscriptionLifetime = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>What a team tells the board about itself.</summary>
@@ -53,6 +101,36 @@ public sealed record BoardSnapshot
     [Id(6)] public required ImmutableArray<FeedItem> Recent { get; init; }
     /// <summary>The last 30 Beijing-time days, oldest first, zero days included.</summary>
     [Id(7)] public required ImmutableArray<DayTally> Trend { get; init; }
+    /// <summary>The version pushed before this one; a client that shows another version missed a push.</summary>
+    [Id(8)] public long PreviousVersion { get; init; }
+    /// <summary>The partner enterprises that took part in the most activities.</summary>
+    [Id(9)] public ImmutableArray<PartnerContribution> Partners { get; init; } = [];
+}
+
+[GenerateSerializer, Immutable, Alias("vh.PartnerContribution")]
+public sealed record PartnerContribution
+{
+    [Id(0)] public required string EnterpriseId { get; init; }
+    [Id(1)] public required string NameZh { get; init; }
+    [Id(2)] public required string NameEn { get; init; }
+    [Id(3)] public required string Kind { get; init; }
+    [Id(4)] public required ActivityTally Tally { get; init; }
+}
+
+/// <summary>What an enterprise tells the board about itself.</summary>
+[GenerateSerializer, Immutable, Alias("vh.EnterpriseStanding")]
+public sealed record EnterpriseStanding
+{
+    [Id(0)] public required string EnterpriseId { get; init; }
+    [Id(1)] public required ActivityTally Total { get; init; }
+    [Id(2)] public DateTimeOffset AsOf { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("vh.BoardHeartbeat")]
+public sealed record BoardHeartbeat
+{
+    [Id(0)] public required long Version { get; init; }
+    [Id(1)] public required DateTimeOffset At { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("vh.LeaderboardEntry")]
@@ -64,6 +142,11 @@ public sealed record LeaderboardEntry
     [Id(3)] public required string NameEn { get; init; }
     [Id(4)] public required int Members { get; init; }
     [Id(5)] public required ActivityTally Tally { get; init; }
+    /// <summary>The rank at the end of yesterday (Beijing time), for the rank-change arrow.</summary>
+    [Id(6)] public int PreviousRank { get; init; }
+    /// <summary>Activities behind the team ranked just above (0 for the leader).</summary>
+    [Id(7)] public int GapToNext { get; init; }
+    [Id(8)] public ActivityTally Today { get; init; } = ActivityTally.Zero;
 }
 
 /// <summary>An activity as the live feed shows it, with its team's names.</summary>

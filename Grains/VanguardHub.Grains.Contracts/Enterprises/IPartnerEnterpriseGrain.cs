@@ -17,6 +17,9 @@ public interface IPartnerEnterpriseGrain : IGrainWithStringKey
     [Alias("GetSummary"), Orleans.Concurrency.ReadOnly]
     Task<EnterpriseSummary> GetSummary();
 
+    [Alias("GetStanding"), Orleans.Concurrency.ReadOnly]
+    Task<Board.EnterpriseStanding> GetStanding();
+
     /// <summary>Replaces the aggregates with ones recomputed from the teams' logs.</summary>
     [Alias("Replace")]
     Task Replace(EnterpriseTotals totals);

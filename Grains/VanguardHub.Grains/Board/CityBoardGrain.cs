@@ -1,61 +1,167 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Board;
 using VanguardHub.Contracts.Catalog;
+using VanguardHub.Contracts.Enterprises;
 using VanguardHub.Contracts.Teams;
+using VanguardHub.Grains.Infrastructure;
 using VanguardHub.Grains.Teams;
 
 namespace VanguardHub.Grains.Board;
 
 /// <summary>
-/// Keeps every team's latest standing in memory and sums them into snapshots. It stores nothing of its own:
-/// on activation it asks every team, so its figures are always the sum of what the teams hold.
+/// Keeps every team's and enterprise's latest standing in memory and sums them into numbered snapshots. It stores
+/// nothing of its own: on activation it asks every team and enterprise, so its figures are always the sum of what
+/// they hold. A timer pushes a snapshot to the registered web hosts at a bounded rate, only when something
+/// changed, and a heartbeat otherwise.
 /// </summary>
-internal sealed class CityBoardGrain(Roster roster, TimeProvider clock) : Grain, ICityBoardGrain
+internal sealed partial class CityBoardGrain(
+    Roster roster, TimeProvider clock, IOptions<WallOptions> options, ILogger<CityBoardGrain> logger) : Grain, ICityBoardGrain
 {
     private const int FeedLength = 20;
     private const int TrendDays = 30;
+    private const int PartnerCount = 10;
 
-    private readonly Dictionary<string, TeamStanding> _standings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TeamStanding> _teams = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, EnterpriseStanding> _enterprises = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, (IBoardObserver Observer, DateTimeOffset Expires)> _subscribers = [];
+    private readonly HashSet<string> _changedTeams = new(StringComparer.Ordinal);
     private BoardSnapshot? _snapshot;
+    private BoardSnapshot? _published;
     private long _version;
     private DateTimeOffset _changedAt;
+    private DateTimeOffset _lastSentAt;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await PullAll();
-
-    public Task ReportStanding(TeamStanding standing)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (roster.FindTeam(standing.TeamId) is null)
+        await PullAll();
+        var interval = options.Value.PushInterval;
+        this.RegisterGrainTimer(Publish, new GrainTimerCreationOptions { DueTime = interval, Period = interval, KeepAlive = true });
+    }
+
+    public Task ReportStandings(ImmutableArray<TeamStanding> teams, ImmutableArray<EnterpriseStanding> enterprises)
+    {
+        var changed = false;
+        foreach (var standing in teams)
         {
-            return Task.CompletedTask;
+            if (roster.FindTeam(standing.TeamId) is null
+                || (_teams.TryGetValue(standing.TeamId, out var held) && held.LogLength > standing.LogLength))
+            {
+                continue; // not on the roster, or a late report of an older state
+            }
+
+            _teams[standing.TeamId] = standing;
+            _changedTeams.Add(standing.TeamId);
+            changed = true;
         }
 
-        if (_standings.TryGetValue(standing.TeamId, out var held) && held.LogLength > standing.LogLength)
+        foreach (var standing in enterprises)
         {
-            return Task.CompletedTask; // a late report of an older state
+            if (roster.FindEnterprise(standing.EnterpriseId) is not null)
+            {
+                _enterprises[standing.EnterpriseId] = standing;
+                changed = true;
+            }
         }
 
-        _standings[standing.TeamId] = standing;
-        MarkChanged();
+        if (changed)
+        {
+            MarkChanged();
+        }
+
         return Task.CompletedTask;
     }
 
-    public Task<BoardSnapshot> GetSnapshot() => Task.FromResult(_snapshot ??= Compose());
+    public Task<BoardSnapshot> GetSnapshot() => Task.FromResult(Current());
 
     public async Task<BoardSnapshot> Refresh()
     {
         await PullAll();
-        return _snapshot ??= Compose();
+        return Current();
+    }
+
+    public Task Subscribe(Guid hostId, IBoardObserver observer)
+    {
+        _subscribers[hostId] = (observer, clock.GetUtcNow() + CityBoard.SubscriptionLifetime);
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(Guid hostId)
+    {
+        _subscribers.Remove(hostId);
+        return Task.CompletedTask;
+    }
+
+    private Task Publish(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var lapsed in _subscribers.Where(s => s.Value.Expires < now).Select(s => s.Key).ToList())
+        {
+            _subscribers.Remove(lapsed);
+            LogLapsed(logger, lapsed);
+        }
+
+        if (_subscribers.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var snapshot = Current();
+        if (_published is null || snapshot.Version != _published.Version)
+        {
+            var seen = _published?.Recent.Select(f => f.Activity.Id).ToHashSet() ?? [];
+            ImmutableArray<FeedItem> fresh = [.. snapshot.Recent.Where(f => !seen.Contains(f.Activity.Id)).Reverse()];
+            ImmutableArray<TeamStanding> teams = [.. _changedTeams.Select(id => _teams[id])];
+            _changedTeams.Clear();
+            foreach (var (observer, _) in _subscribers.Values)
+            {
+                observer.OnSnapshot(snapshot with { PreviousVersion = _published?.Version ?? 0 }).Ignore();
+                if (fresh.Length > 0)
+                {
+                    observer.OnActivities(fresh).Ignore();
+                }
+
+                if (teams.Length > 0)
+                {
+                    observer.OnTeams(teams).Ignore();
+                }
+            }
+
+            _published = snapshot;
+            _lastSentAt = now;
+        }
+        else if (now - _lastSentAt >= options.Value.HeartbeatInterval)
+        {
+            var heartbeat = new BoardHeartbeat { Version = snapshot.Version, At = now };
+            foreach (var (observer, _) in _subscribers.Values)
+            {
+                observer.OnHeartbeat(heartbeat).Ignore();
+            }
+
+            _lastSentAt = now;
+        }
+
+        return Task.CompletedTask;
     }
 
     private async Task PullAll()
     {
-        var standings = await Task.WhenAll(roster.Teams.Select(t => GrainFactory.GetGrain<IServiceTeamGrain>(t.Id).GetStanding()));
-        _standings.Clear();
-        foreach (var standing in standings)
+        var teams = await Task.WhenAll(roster.Teams.Select(t => GrainFactory.GetGrain<IServiceTeamGrain>(t.Id).GetStanding()));
+        var enterprises = await Task.WhenAll(roster.Enterprises.Select(e => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(e.Id).GetStanding()));
+        _teams.Clear();
+        _enterprises.Clear();
+        foreach (var standing in teams)
         {
-            _standings[standing.TeamId] = standing;
+            _teams[standing.TeamId] = standing;
+            _changedTeams.Add(standing.TeamId);
+        }
+
+        foreach (var standing in enterprises)
+        {
+            _enterprises[standing.EnterpriseId] = standing;
         }
 
         MarkChanged();
@@ -70,6 +176,8 @@ internal sealed class CityBoardGrain(Roster roster, TimeProvider clock) : Grain,
         _version = Math.Max(_version + 1, _changedAt.ToUnixTimeMilliseconds());
     }
 
+    private BoardSnapshot Current() => _snapshot ??= Compose();
+
     private BoardSnapshot Compose()
     {
         var totals = ActivityTally.Zero;
@@ -80,7 +188,7 @@ internal sealed class CityBoardGrain(Roster roster, TimeProvider clock) : Grain,
         var trend = new ActivityTally[TrendDays];
         Array.Fill(trend, ActivityTally.Zero);
 
-        foreach (var standing in _standings.Values)
+        foreach (var standing in _teams.Values)
         {
             var aggregates = standing.Aggregates;
             totals += aggregates.Total;
@@ -96,22 +204,62 @@ internal sealed class CityBoardGrain(Roster roster, TimeProvider clock) : Grain,
             }
         }
 
-        var leaderboard = roster.Teams
-            .Select(team => (team, tally: _standings.GetValueOrDefault(team.Id)?.Aggregates.Total ?? ActivityTally.Zero))
-            .OrderByDescending(x => x.tally.Activities)
-            .ThenByDescending(x => x.tally.Outcomes.ResidentsServed)
-            .ThenBy(x => x.team.Id, StringComparer.Ordinal)
-            .Select((x, i) => new LeaderboardEntry
-            {
-                Rank = i + 1,
-                TeamId = x.team.Id,
-                NameZh = x.team.NameZh,
-                NameEn = x.team.NameEn,
-                Members = x.team.Members,
-                Tally = x.tally,
-            });
+        return new BoardSnapshot
+        {
+            Version = _version,
+            AsOf = _changedAt,
+            Totals = totals,
+            ByDomain = byDomain,
+            ByDistrict = byDistrict,
+            Leaderboard = Leaderboard(today),
+            Recent = Feed(),
+            Trend = [.. trend.Select((tally, i) => new DayTally { Day = trendStart.AddDays(i), Tally = tally })],
+            PreviousVersion = _published?.Version ?? 0,
+            Partners = Partners(),
+        };
+    }
 
-        var feed = _standings.Values
+    /// <summary>The team race: by activities, then residents served; with yesterday's rank and the gap to the team above.</summary>
+    private ImmutableArray<LeaderboardEntry> Leaderboard(DateOnly today)
+    {
+        var rows = roster.Teams.Select(team =>
+        {
+            var aggregates = _teams.GetValueOrDefault(team.Id)?.Aggregates;
+            var total = aggregates?.Total ?? ActivityTally.Zero;
+            var todays = aggregates?.Daily.FirstOrDefault(d => d.Day == today)?.Tally ?? ActivityTally.Zero;
+            return (team, total, todays, yesterday: total - todays);
+        }).ToList();
+
+        var previousRanks = rows
+            .OrderByDescending(r => r.yesterday.Activities)
+            .ThenByDescending(r => r.yesterday.Outcomes.ResidentsServed)
+            .ThenBy(r => r.team.Id, StringComparer.Ordinal)
+            .Select((r, i) => (r.team.Id, rank: i + 1))
+            .ToDictionary(x => x.Id, x => x.rank, StringComparer.Ordinal);
+
+        var ranked = rows
+            .OrderByDescending(r => r.total.Activities)
+            .ThenByDescending(r => r.total.Outcomes.ResidentsServed)
+            .ThenBy(r => r.team.Id, StringComparer.Ordinal)
+            .ToList();
+
+        return [.. ranked.Select((r, i) => new LeaderboardEntry
+        {
+            Rank = i + 1,
+            TeamId = r.team.Id,
+            NameZh = r.team.NameZh,
+            NameEn = r.team.NameEn,
+            Members = r.team.Members,
+            Tally = r.total,
+            PreviousRank = previousRanks[r.team.Id],
+            GapToNext = i == 0 ? 0 : ranked[i - 1].total.Activities - r.total.Activities,
+            Today = r.todays,
+        })];
+    }
+
+    private ImmutableArray<FeedItem> Feed() =>
+    [
+        .. _teams.Values
             .SelectMany(s => s.Recent)
             .OrderByDescending(a => a.RecordedAt)
             .ThenByDescending(a => a.Id)
@@ -121,18 +269,27 @@ internal sealed class CityBoardGrain(Roster roster, TimeProvider clock) : Grain,
                 Activity = a,
                 TeamNameZh = roster.FindTeam(a.TeamId)?.NameZh ?? a.TeamId,
                 TeamNameEn = roster.FindTeam(a.TeamId)?.NameEn ?? a.TeamId,
-            });
+            }),
+    ];
 
-        return new BoardSnapshot
-        {
-            Version = _version,
-            AsOf = _changedAt,
-            Totals = totals,
-            ByDomain = byDomain,
-            ByDistrict = byDistrict,
-            Leaderboard = [.. leaderboard],
-            Recent = [.. feed],
-            Trend = [.. trend.Select((tally, i) => new DayTally { Day = trendStart.AddDays(i), Tally = tally })],
-        };
-    }
+    private ImmutableArray<PartnerContribution> Partners() =>
+    [
+        .. _enterprises.Values
+            .Where(e => e.Total.Activities > 0)
+            .OrderByDescending(e => e.Total.Activities)
+            .ThenBy(e => e.EnterpriseId, StringComparer.Ordinal)
+            .Take(PartnerCount)
+            .Select(e => roster.FindEnterprise(e.EnterpriseId)!)
+            .Select(p => new PartnerContribution
+            {
+                EnterpriseId = p.Id,
+                NameZh = p.NameZh,
+                NameEn = p.NameEn,
+                Kind = p.Kind,
+                Tally = _enterprises[p.Id].Total,
+            }),
+    ];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Web host {HostId} stopped renewing its board subscription; dropped")]
+    private static partial void LogLapsed(ILogger logger, Guid hostId);
 }

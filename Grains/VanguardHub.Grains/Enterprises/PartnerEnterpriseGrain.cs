@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
+using VanguardHub.Contracts.Board;
 using VanguardHub.Contracts.Enterprises;
 using VanguardHub.Grains.Infrastructure;
 using VanguardHub.Grains.Teams;
@@ -68,7 +69,18 @@ internal sealed class PartnerEnterpriseGrain(
             DeactivateOnIdle();
             throw;
         }
+
+        GrainFactory.GetGrain<IStandingRelayGrain>(0).ReportEnterprise(Standing()).Ignore();
     }
+
+    public Task<EnterpriseStanding> GetStanding() => Task.FromResult(Standing());
+
+    private EnterpriseStanding Standing() => new()
+    {
+        EnterpriseId = _profile.Id,
+        Total = state.State.Totals.Total,
+        AsOf = state.State.AsOf,
+    };
 
     [GenerateSerializer, Alias("vh.PartnerEnterpriseGrain.State")]
     public sealed class State

@@ -299,7 +299,7 @@ internal sealed partial class ServiceTeamGrain(
         Task.WhenAll(record.Partners.Select(p => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(p).Record(record)));
 
     private void ReportStanding() =>
-        GrainFactory.GetGrain<ICityBoardGrain>(CityBoard.Key).ReportStanding(Standing()).Ignore();
+        GrainFactory.GetGrain<IStandingRelayGrain>(0).ReportTeam(Standing()).Ignore();
 
     private TeamStanding Standing() => new()
     {

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace VanguardHub.Tests.Infrastructure;
 
 /// <summary>The whole web app, with its co-hosted silo, on a SQLite file of its own and ports nobody else uses.</summary>
-public sealed class DashboardFactory : WebApplicationFactory<Program>
+public class DashboardFactory : WebApplicationFactory<Program>
 {
     private readonly TempFolder _folder = new();
 
@@ -23,4 +24,17 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         await base.DisposeAsync();
         _folder.Dispose();
     }
+}
+
+/// <summary>The web app on a real Kestrel listener on 127.0.0.1, for SignalR clients and browsers.</summary>
+public sealed class LiveDashboardFactory : DashboardFactory
+{
+    public LiveDashboardFactory()
+    {
+        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
+    }
+
+    public Uri Address => new(Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
 }

@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.SignalR;
+using VanguardHub.Contracts;
+using VanguardHub.Contracts.Board;
+using VanguardHub.Contracts.Teams;
+
+namespace VanguardHub.Dashboard.Wall;
+
+/// <summary>
+/// The walls' live channel. Server to client: "board" (a full snapshot, the shape of GET /api/board), "activity"
+/// (each new activity, for the feed), "heartbeat" (the shown version is still current) and, for clients watching a
+/// team, "team" (that team's new standing).
+/// </summary>
+internal sealed class BoardHub(IGrainFactory grains, Roster roster) : Hub
+{
+    public const string Path = "/hubs/board";
+
+    public static string TeamGroup(string teamId) => $"team:{teamId}";
+
+    public Task<BoardSnapshot> GetSnapshot() => grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot();
+
+    /// <summary>Starts sending this connection the team's updates; answers with its current summary.</summary>
+    public async Task<TeamSummary> WatchTeam(string teamId)
+    {
+        if (roster.FindTeam(teamId) is null)
+        {
+            throw new HubException($"There is no team \"{(teamId.Length > 64 ? teamId[..64] : teamId)}\".");
+        }
+
+        await Groups.AddToGroupAsync(Context.ConnectionId, TeamGroup(teamId));
+        return await grains.GetGrain<IServiceTeamGrain>(teamId).GetSummary();
+    }
+
+    public Task UnwatchTeam(string teamId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, TeamGroup(teamId));
+}

@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using Microsoft.AspNetCore.SignalR;
+using VanguardHub.Contracts.Board;
+
+namespace VanguardHub.Dashboard.Wall;
+
+/// <summary>This host's ear on the city board: what the board pushes goes out to this host's own connections.</summary>
+internal sealed class BoardPushObserver(IHubContext<BoardHub> hub) : IBoardObserver
+{
+    public Task OnSnapshot(BoardSnapshot snapshot) => hub.Clients.All.SendAsync("board", snapshot);
+
+    public async Task OnActivities(ImmutableArray<FeedItem> activities)
+    {
+        foreach (var item in activities)
+        {
+            await hub.Clients.All.SendAsync("activity", item);
+        }
+    }
+
+    public async Task OnTeams(ImmutableArray<TeamStanding> teams)
+    {
+        foreach (var standing in teams)
+        {
+            await hub.Clients.Group(BoardHub.TeamGroup(standing.TeamId)).SendAsync("team", standing);
+        }
+    }
+
+    public Task OnHeartbeat(BoardHeartbeat heartbeat) => hub.Clients.All.SendAsync("heartbeat", heartbeat);
+}
+
+/// <summary>
+/// Keeps this host registered with the board. Observer registrations are not durable and lapse, so the service
+/// renews well within their lifetime and re-registers by itself after the board or the cluster restarts.
+/// </summary>
+internal sealed partial class BoardPushService(IGrainFactory grains, BoardPushObserver observer, ILogger<BoardPushService> logger) : BackgroundService
+{
+    private readonly Guid _hostId = Guid.NewGuid();
+
+    /// <summary>Set once this host is registered with the board; the readiness check reads it.</summary>
+    public bool Registered { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reference = grains.CreateObjectReference<IBoardObserver>(observer);
+        var board = grains.GetGrain<ICityBoardGrain>(CityBoard.Key);
+        var renewEvery = CityBoard.SubscriptionLifetime / 4;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await board.Subscribe(_hostId, reference);
+                Registered = true;
+                await Task.Delay(renewEvery, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                Registered = false;
+                LogSubscribeFailed(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
+            }
+        }
+
+        try
+        {
+            await board.Unsubscribe(_hostId).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // Shutting down; the registration lapses by itself.
+        }
+
+        grains.DeleteObjectReference<IBoardObserver>(reference);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register with the city board; retrying")]
+    private static partial void LogSubscribeFailed(ILogger logger, Exception exception);
+}
+
+internal static class WallExtensions
+{
+    public static IHostApplicationBuilder AddWallPush(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSignalR().AddJsonProtocol(options =>
+            options.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        builder.Services.AddSingleton<BoardPushObserver>();
+        builder.Services.AddSingleton<BoardPushService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BoardPushService>());
+        return builder;
+    }
+
+    public static WebApplication MapWall(this WebApplication app)
+    {
+        app.MapHub<BoardHub>(BoardHub.Path);
+        return app;
+    }
+}

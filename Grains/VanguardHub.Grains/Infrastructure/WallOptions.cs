@@ -1,0 +1,17 @@
+namespace VanguardHub.Grains.Infrastructure;
+
+/// <summary>How the city board pushes to the walls. Section "Wall".</summary>
+public sealed class WallOptions
+{
+    public const string Section = "Wall";
+
+    /// <summary>At most this many snapshots a second reach each wall (default 4); a burst in between becomes one snapshot.</summary>
+    public double MaxPushesPerSecond { get; set; } = 4;
+
+    /// <summary>When nothing changes, the board confirms its current version this often (default 5 s), so walls can tell quiet from stale.</summary>
+    public double HeartbeatSeconds { get; set; } = 5;
+
+    internal TimeSpan PushInterval => TimeSpan.FromSeconds(1 / Math.Clamp(MaxPushesPerSecond, 0.2, 20));
+
+    internal TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(HeartbeatSeconds, 1, 60));
+}

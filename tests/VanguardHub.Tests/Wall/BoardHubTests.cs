@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using VanguardHub.Contracts.Board;
+using VanguardHub.Contracts.Teams;
+using VanguardHub.Tests.Api;
+using VanguardHub.Tests.Infrastructure;
+using static VanguardHub.Tests.Infrastructure.TestData;
+
+namespace VanguardHub.Tests.Wall;
+
+public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<LiveDashboardFactory>, IAsyncLifetime
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(20);
+    private readonly HttpClient _client = new() { BaseAddress = factory.Address };
+    private readonly ConcurrentQueue<BoardSnapshot> _snapshots = new();
+    private readonly ConcurrentQueue<FeedItem> _activities = new();
+    private HubConnection _hub = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hub = new HubConnectionBuilder().WithUrl(new Uri(factory.Address, "/hubs/board")).Build();
+        _hub.On<BoardSnapshot>("board", _snapshots.Enqueue);
+        _hub.On<FeedItem>("activity", _activities.Enqueue);
+        await _hub.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        _client.Dispose();
+    }
+
+    [Fact]
+    public async Task A_logged_activity_is_pushed_in_a_newer_snapshot_and_in_the_live_feed()
+    {
+        var shown = await _hub.InvokeAsync<BoardSnapshot>("GetSnapshot");
+        var activity = Activity(Dianchi, domain: "ecology", residents: 12, title: "蓝藻巡查");
+
+        (await _client.PostActivity(activity)).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        var pushed = await Until(() => _snapshots.LastOrDefault(s => s.Recent.Any(f => f.Activity.Id == activity.Id)));
+        pushed.Version.Should().BeGreaterThan(shown.Version);
+        pushed.Totals.Activities.Should().Be(shown.Totals.Activities + 1);
+        pushed.Recent[0].Activity.Title.Should().Be("蓝藻巡查");
+        var fed = await Until(() => _activities.FirstOrDefault(f => f.Activity.Id == activity.Id));
+        fed.TeamNameZh.Should().Be("滇池保护治理先锋服务队");
+    }
+
+    [Fact]
+    public async Task A_burst_of_500_activities_arrives_as_far_fewer_snapshots_ending_equal_to_the_board()
+    {
+        await Task.Delay(600); // let any earlier pushes settle before counting
+        var before = (await _hub.InvokeAsync<BoardSnapshot>("GetSnapshot")).Totals.Activities;
+        _snapshots.Clear();
+        var teams = new[] { RedPomegranate, KeyEnterprises, Dianchi, "southernmost-kunming", "sample-01", "sample-02", "sample-03", "sample-04" };
+
+        await Parallel.ForAsync(0, 500, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        {
+            var response = await _client.PostActivity(Activity(teams[i % teams.Length], residents: 1));
+            response.StatusCode.Should().Be(HttpStatusCode.Created);
+        });
+
+        var last = await Until(() => _snapshots.LastOrDefault(s => s.Totals.Activities == before + 500));
+        await Task.Delay(1000); // anything still on its way
+        var board = JsonSerializer.Deserialize<BoardSnapshot>(await _client.GetStringAsync("/api/board"), ApiClient.Web)!;
+        var pushes = _snapshots.Count;
+
+        pushes.Should().BeLessThan(100, "500 activities in a burst are coalesced into a few snapshots a second");
+        _snapshots.Last().Version.Should().Be(board.Version);
+        _snapshots.Last().Totals.Should().Be(board.Totals);
+        last.Totals.Activities.Should().Be(board.Totals.Activities);
+        _snapshots.Select(s => s.Version).Should().BeInAscendingOrder();
+    }
+
+    [Fact]
+    public async Task A_client_watching_a_team_receives_that_teams_updates()
+    {
+        var summary = await _hub.InvokeAsync<TeamSummary>("WatchTeam", RedPomegranate);
+        summary.Profile.Id.Should().Be(RedPomegranate);
+        var updates = new ConcurrentQueue<TeamStanding>();
+        using var subscription = _hub.On<TeamStanding>("team", updates.Enqueue);
+
+        var activity = Activity(RedPomegranate, residents: 3);
+        await _client.PostActivity(activity);
+
+        var update = await Until(() => updates.FirstOrDefault(u => u.Recent.Any(a => a.Id == activity.Id)));
+        update.TeamId.Should().Be(RedPomegranate);
+        update.Aggregates.Total.Activities.Should().Be(summary.Aggregates.Total.Activities + 1);
+
+        var unknown = () => _hub.InvokeAsync<TeamSummary>("WatchTeam", "no-such-team");
+        await unknown.Should().ThrowAsync<HubException>();
+    }
+
+    private static async Task<T> Until<T>(Func<T?> probe)
+    {
+        var deadline = DateTime.UtcNow + Generous;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (probe() is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException($"Nothing arrived within {Generous.TotalSeconds} s.");
+    }
+}
