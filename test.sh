@@ -4,7 +4,22 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
+# Prerequisites beyond the .NET SDK, from Debian's packages: Node.js and npm (the wall's front-end packages),
+# Chromium (browser tests, driven by Playwright; no browser is downloaded) and CJK fonts for its screenshots.
+missing=()
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing+=(fonts-noto-cjk)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} ..."
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || { echo "could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
 results="$(pwd)/TestResults"
+export VANGUARDHUB_ARTIFACTS="$results/artifacts"
 rm -rf "$results"
 mkdir -p "$results"
 

@@ -1,13 +1,17 @@
 using VanguardHub.Dashboard.Apis;
 using VanguardHub.Dashboard.Extensions;
+using VanguardHub.Dashboard.Simulation;
 using VanguardHub.Dashboard.Wall;
 using VanguardHub.Silo.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// `--simulate` is demo mode: a stream of plausible activities through this host's own API.
+var simulate = args.Contains("--simulate");
+var builder = WebApplication.CreateBuilder(args.Where(a => a != "--simulate").ToArray());
 
 builder.AddVanguardHubSilo();
 builder.AddVanguardHubApi();
 builder.AddWallPush();
+builder.AddSimulator(simulate);
 
 var app = builder.Build();
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Rewrite;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -17,12 +18,14 @@ internal static class ApiExtensions
         return builder;
     }
 
-    /// <summary>Errors as ProblemDetails, the index page, static files.</summary>
+    /// <summary>Errors as ProblemDetails; the wall at "/" and "/wall"; static files.</summary>
     public static WebApplication UseVanguardHubEdge(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
+        app.UseRewriter(new RewriteOptions()
+            .AddRewrite("^$", "wall.html", skipRemainingRules: true)
+            .AddRewrite("^wall/?$", "wall.html", skipRemainingRules: true));
         app.UseStaticFiles();
         return app;
     }

@@ -142,8 +142,10 @@ public sealed class ActivitiesApiTests(DashboardFactory factory) : IClassFixture
     [Fact]
     public async Task The_index_page_the_rosters_and_the_catalog_are_served()
     {
-        var index = await _client.GetStringAsync("/");
-        index.Should().Contain("/api/board");
+        var about = await _client.GetStringAsync("/about.html");
+        about.Should().Contain("/api/board");
+        (await _client.GetStringAsync("/")).Should().Contain("wall.js");
+        (await _client.GetStringAsync("/wall?kiosk=1")).Should().Contain("wall.js");
 
         var teams = (await _client.GetJson("/api/teams")).AsArray();
         teams.Should().HaveCount(58);

@@ -32,12 +32,16 @@ internal sealed class DashboardProcess : IAsyncDisposable
 
     public static async Task<DashboardProcess> StartAsync(string dataDirectory, int httpPort, string serviceId)
     {
-        var info = new ProcessStartInfo("dotnet", [DashboardAssembly()])
+        var assembly = DashboardAssembly();
+
+        // Run as `dotnet run --project Dashboard` does: from the project folder, where wwwroot is.
+        var projectFolder = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(assembly)!, "..", "..", ".."));
+        var info = new ProcessStartInfo("dotnet", [assembly])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(DashboardAssembly())!,
+            WorkingDirectory = projectFolder,
         };
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";

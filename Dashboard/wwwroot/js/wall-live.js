@@ -1,0 +1,127 @@
+// The SignalR connection to /hubs/board. It never gives up: the automatic reconnect retries forever with a capped
+// backoff, the first start() is retried the same way, and if the connection closes anyway the loop starts again.
+
+const OFFLINE_AFTER_MS = 10_000;
+const CALL_TIMEOUT_MS = 15_000;
+
+/** 0.5 s, 1 s, 2 s … capped at 30 s, plus up to a second of jitter so that many walls do not retry in step. */
+export function retryDelay(previousRetryCount) {
+  const base = Math.min(30_000, 500 * 2 ** Math.min(previousRetryCount, 16));
+  return base + Math.floor(Math.random() * 1000);
+}
+
+/** Rejects when a promise has not settled within ms (the one-shot timer is cleared either way). */
+export function withTimeout(promise, ms = CALL_TIMEOUT_MS) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class LiveConnection {
+  /**
+   * @param {object} options
+   * @param {string} options.url
+   * @param {{board: Function, activity: Function, heartbeat: Function}} options.handlers
+   * @param {() => void} options.onConnected  after every connect and reconnect
+   */
+  constructor({ url, handlers, onConnected }) {
+    this.onConnected = onConnected;
+    this.connected = false;
+    this.everConnected = false;
+    /** When the connection was lost (or, before the first connect, when the wall started trying). */
+    this.lostAt = Date.now();
+    this.connectedAt = 0;
+    this.attempt = 0;
+    this.timer = null;
+    this.starting = false;
+
+    const signalR = globalThis.signalR;
+    if (!signalR) {
+      // signalr.min.js did not load: no live channel; wall.js polls GET /api/board instead.
+      this.connection = null;
+      return;
+    }
+    this.Disconnected = signalR.HubConnectionState.Disconnected;
+    this.connection = new signalR.HubConnectionBuilder()
+      .withUrl(url)
+      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => retryDelay(context.previousRetryCount) })
+      .configureLogging(signalR.LogLevel.Warning)
+      .build();
+
+    for (const [name, handler] of Object.entries(handlers)) {
+      this.connection.on(name, handler);
+    }
+    this.connection.onreconnecting(() => this.lost());
+    this.connection.onreconnected(() => this.established());
+    this.connection.onclose(() => {
+      this.lost();
+      if (this.starting) return; // a failed start() reports through its own promise
+      if (Date.now() - this.connectedAt > 30_000) this.attempt = 0;
+      this.schedule(retryDelay(this.attempt++));
+    });
+  }
+
+  start() {
+    this.schedule(0);
+  }
+
+  schedule(delay) {
+    if (!this.connection || this.timer !== null || this.starting) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.tryStart();
+    }, delay);
+  }
+
+  async tryStart() {
+    if (this.connection.state !== this.Disconnected) {
+      // Connected or reconnecting by itself: nothing to do. Still stopping: look again shortly.
+      if (this.connection.state === globalThis.signalR.HubConnectionState.Disconnecting) this.schedule(1000);
+      return;
+    }
+    this.starting = true;
+    let ok = false;
+    try {
+      await this.connection.start();
+      ok = true;
+    } catch {
+      // the hub is unreachable for now; try again later
+    }
+    this.starting = false;
+    if (ok) {
+      this.attempt = 0;
+      this.established();
+    } else {
+      this.schedule(retryDelay(this.attempt++));
+    }
+  }
+
+  established() {
+    this.connected = true;
+    this.everConnected = true;
+    this.lostAt = null;
+    this.connectedAt = Date.now();
+    this.onConnected();
+  }
+
+  lost() {
+    this.connected = false;
+    if (this.lostAt === null) this.lostAt = Date.now();
+  }
+
+  /** Asks the hub for the current snapshot (rejects when not connected or when the hub does not answer in time). */
+  getSnapshot() {
+    if (!this.connection || !this.connected) return Promise.reject(new Error('not connected'));
+    return withTimeout(this.connection.invoke('GetSnapshot'));
+  }
+
+  /** What the banner shows: live, connecting, reconnecting, or offline (lost for more than ~10 s). */
+  display(now) {
+    if (this.connected) return { state: 'live', since: null };
+    const since = this.lostAt ?? now;
+    if (now - since > OFFLINE_AFTER_MS || !this.connection) return { state: 'offline', since };
+    return { state: this.everConnected ? 'reconnecting' : 'connecting', since };
+  }
+}

@@ -1,0 +1,636 @@
+// Draws a board snapshot onto the wall. Every chart is created once and updated in place with setOption; lists are
+// bounded (feed 20, race 10, partners 8). Text typed by users (titles, places, team and enterprise names) only ever
+// goes through textContent; the charts show catalog names only, and their tooltips render as rich text, not HTML.
+
+import { beijingDay, formatNumber, hhmm, monthDay, parseTime } from './wall-format.js';
+
+export const OUTCOMES = [
+  'residentsServed', 'enterprisesServed', 'problemsSolved', 'disputesMediated',
+  'householdsVisited', 'policySessions', 'projectsLanded',
+];
+const FEED_LIMIT = 20;
+const RACE_LIMIT = 10;
+const PARTNER_LIMIT = 8;
+const SEEN_LIMIT = 200;
+
+const GOLD = '#f4c152';
+const TEXT = '#dfe7f7';
+const MUTED = '#8fa3c7';
+const GRID_LINE = 'rgba(120, 150, 220, 0.14)';
+const DOMAIN_COLOURS = ['#e8413c', '#f4c152', '#3fa7ff', '#35d07f', '#a98bff', '#ff8a3d', '#2fd0d0'];
+const FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif';
+const LEGEND_NAME_WIDTH = { zh: 116, en: 168 };
+const LEGEND_NAME_SIZE = { zh: 18, en: 15 };
+
+export class WallView {
+  constructor({ doc, t, lang, kiosk, echarts, pixelRatio }) {
+    this.doc = doc;
+    this.t = t;
+    this.lang = lang;
+    this.kiosk = kiosk;
+    this.domains = [];
+    this.districts = [];
+    this.domainNames = new Map();
+    this.districtNames = new Map();
+    this.snapshot = null;
+
+    this.feedItems = [];
+    this.feedElements = new Map();
+    this.seen = new Set();
+    this.feedPrimed = false;
+    this.lastRanks = new Map();
+    this.lastTotals = new Map();
+    this.freshnessKey = '';
+
+    this.el = {
+      totals: doc.getElementById('wall-totals'),
+      race: doc.getElementById('wall-race'),
+      raceList: doc.getElementById('race-list'),
+      feed: doc.getElementById('wall-feed'),
+      feedList: doc.getElementById('feed-list'),
+      partners: doc.getElementById('wall-partners'),
+      partnersList: doc.getElementById('partners-list'),
+      panels: [...doc.querySelectorAll('.panel')],
+      asOf: [...doc.querySelectorAll('.as-of')],
+      connection: doc.getElementById('connection-state'),
+      connectionText: doc.getElementById('connection-text'),
+      clockTime: doc.getElementById('clock-time'),
+      clockDate: doc.getElementById('clock-date'),
+    };
+
+    this.charts = echarts ? this.createCharts(echarts, pixelRatio) : null;
+  }
+
+  // ---------- static text, catalog ----------
+
+  applyStaticText() {
+    this.doc.documentElement.lang = this.t.htmlLang;
+    this.doc.title = this.t.title;
+    for (const node of this.doc.querySelectorAll('[data-i18n]')) {
+      const text = this.t[node.dataset.i18n];
+      if (typeof text === 'string') node.textContent = text;
+    }
+  }
+
+  setCatalog(catalog) {
+    const name = (entry) => (this.lang === 'en' ? entry.nameEn : entry.nameZh) || entry.code;
+    this.domains = Array.isArray(catalog?.domains) ? catalog.domains : [];
+    this.districts = Array.isArray(catalog?.districts) ? catalog.districts : [];
+    this.domainNames = new Map(this.domains.map((d) => [d.code, name(d)]));
+    this.districtNames = new Map(this.districts.map((d) => [d.code, name(d)]));
+    // Feed items built before the names were known are rebuilt (without the "new" highlight).
+    this.feedElements.clear();
+    if (this.snapshot) this.render(this.snapshot, Date.now());
+    else this.renderFeed();
+  }
+
+  /** Draws the shown snapshot again from scratch (after midnight: "today" figures and feed dates change). */
+  redraw(now) {
+    this.feedElements.clear();
+    if (this.snapshot) this.render(this.snapshot, now);
+  }
+
+  domainName(code) { return this.domainNames.get(code) ?? String(code ?? ''); }
+  districtName(code) { return this.districtNames.get(code) ?? String(code ?? ''); }
+  teamName(item) { return (this.lang === 'en' ? item.teamNameEn || item.nameEn : item.teamNameZh || item.nameZh) || item.teamId || ''; }
+
+  // ---------- a snapshot ----------
+
+  render(snapshot, now) {
+    this.snapshot = snapshot;
+    this.renderTotals(snapshot, now);
+    this.renderRace(Array.isArray(snapshot.leaderboard) ? snapshot.leaderboard : []);
+    this.renderPartners(Array.isArray(snapshot.partners) ? snapshot.partners : []);
+    this.replaceFeed(Array.isArray(snapshot.recent) ? snapshot.recent : []);
+    if (this.charts) {
+      this.updateDomains(snapshot.byDomain ?? {}, snapshot.totals);
+      this.updateDistricts(snapshot.byDistrict ?? {});
+      this.updateTrend(Array.isArray(snapshot.trend) ? snapshot.trend : []);
+    }
+  }
+
+  renderTotals(snapshot, now) {
+    const totals = snapshot.totals ?? {};
+    const outcomes = totals.outcomes ?? {};
+    const trend = Array.isArray(snapshot.trend) ? snapshot.trend : [];
+    const last = trend[trend.length - 1];
+    const today = last && last.day === beijingDay(now) ? last.tally ?? {} : {};
+    const values = { activities: totals.activities };
+    const todays = { activities: today.activities };
+    for (const key of OUTCOMES) {
+      values[key] = outcomes[key];
+      todays[key] = today.outcomes?.[key];
+    }
+    for (const [key, value] of Object.entries(values)) {
+      const node = this.doc.getElementById(`total-${key}`);
+      if (!node) continue;
+      const text = formatNumber(value);
+      if (node.textContent !== text) {
+        const previous = this.lastTotals.get(key);
+        node.textContent = text;
+        node.classList.toggle('len-7', text.length === 7);
+        node.classList.toggle('len-8', text.length >= 8 && text.length < 10);
+        node.classList.toggle('len-10', text.length >= 10 && text.length < 12);
+        node.classList.toggle('len-12', text.length >= 12);
+        if (previous !== undefined && Number(value) > previous) restartAnimation(node, 'bump');
+      }
+      this.lastTotals.set(key, Number(value) || 0);
+      const todayNode = this.el.totals.querySelector(`[data-today="${key}"]`);
+      if (todayNode) {
+        const n = Number(todays[key]) || 0;
+        todayNode.replaceChildren(
+          this.doc.createTextNode(`${this.t.today} `),
+          span(this.doc, n > 0 ? 'up' : '', `+${formatNumber(n)}`),
+        );
+      }
+    }
+  }
+
+  renderRace(leaderboard) {
+    const doc = this.doc;
+    const rows = leaderboard.slice(0, RACE_LIMIT).map((entry) => {
+      const row = doc.createElement('li');
+      const rank = Number(entry.rank) || 0;
+      row.className = `race-row rank-${rank}`;
+      row.dataset.teamId = String(entry.teamId ?? '');
+
+      const move = Number.isFinite(entry.previousRank) ? entry.previousRank - rank : 0;
+      const moveNode = span(doc, 'race-move', this.t.rankSame);
+      if (move > 0) { moveNode.textContent = `▲${move}`; moveNode.classList.add('up'); }
+      else if (move < 0) { moveNode.textContent = `▼${-move}`; moveNode.classList.add('down'); }
+      else moveNode.classList.add('same');
+
+      const nameNode = span(doc, 'race-name', '');
+      const name = this.teamName(entry);
+      if (this.kiosk || !entry.teamId) {
+        nameNode.textContent = name;
+      } else {
+        const link = doc.createElement('a');
+        link.href = `/teams/${encodeURIComponent(entry.teamId)}`;
+        link.textContent = name;
+        nameNode.append(link);
+      }
+      nameNode.title = name;
+
+      const todayCount = Number(entry.today?.activities) || 0;
+      const gap = Number(entry.gapToNext) || 0;
+      let gapText;
+      if (rank === 1) gapText = this.t.leading;
+      else if (gap <= 0) gapText = this.t.level;
+      else gapText = this.t.behind(formatNumber(gap));
+
+      row.append(
+        span(doc, 'race-rank', String(rank)),
+        moveNode,
+        nameNode,
+        span(doc, 'race-total', formatNumber(entry.tally?.activities)),
+        span(doc, `race-today${todayCount > 0 ? ' has' : ''}`, todayCount > 0 ? `+${formatNumber(todayCount)}` : '0'),
+        span(doc, `race-gap${rank === 1 ? ' lead' : ''}`, gapText),
+      );
+      const before = this.lastRanks.get(row.dataset.teamId);
+      if (before !== undefined && before !== rank) row.classList.add('moved');
+      return row;
+    });
+    this.lastRanks = new Map(leaderboard.slice(0, RACE_LIMIT).map((e) => [String(e.teamId ?? ''), Number(e.rank) || 0]));
+    this.el.raceList.replaceChildren(...rows);
+    this.el.race.classList.toggle('empty', rows.length === 0);
+  }
+
+  renderPartners(partners) {
+    const doc = this.doc;
+    const top = partners
+      .filter((p) => p && p.tally)
+      .slice()
+      .sort((a, b) => (b.tally.activities || 0) - (a.tally.activities || 0))
+      .slice(0, PARTNER_LIMIT);
+    const max = Math.max(1, ...top.map((p) => p.tally.activities || 0));
+    const rows = top.map((partner, index) => {
+      const row = doc.createElement('li');
+      row.className = 'partner-row';
+      row.dataset.enterpriseId = String(partner.enterpriseId ?? '');
+      const bar = doc.createElement('div');
+      bar.className = 'partner-bar';
+      const fill = doc.createElement('div');
+      fill.className = 'partner-fill';
+      fill.style.setProperty('--share', String((partner.tally.activities || 0) / max));
+      const name = this.lang === 'en' ? partner.nameEn || partner.nameZh : partner.nameZh || partner.nameEn;
+      const nameNode = span(doc, 'partner-name', name || String(partner.enterpriseId ?? ''));
+      nameNode.title = nameNode.textContent;
+      bar.append(fill, nameNode);
+      row.append(
+        span(doc, 'partner-rank', String(index + 1)),
+        bar,
+        span(doc, 'partner-value', `${formatNumber(partner.tally.activities)}${this.t.partnerUnit}`),
+      );
+      return row;
+    });
+    this.el.partnersList.replaceChildren(...rows);
+    this.el.partners.classList.toggle('empty', rows.length === 0);
+  }
+
+  // ---------- live feed ----------
+
+  /** A snapshot's feed replaces the list; only items never shown before are highlighted. */
+  replaceFeed(recent) {
+    this.feedItems = dedupe(recent.filter(isFeedItem)).slice(0, FEED_LIMIT);
+    this.renderFeed();
+  }
+
+  /** An "activity" push goes on top of the list (once, whatever the order of pushes and snapshots). */
+  addActivity(item) {
+    if (!isFeedItem(item)) return;
+    const id = String(item.activity.id);
+    if (this.feedItems.some((f) => String(f.activity.id) === id)) return;
+    this.feedItems = [item, ...this.feedItems].sort(newestFirst).slice(0, FEED_LIMIT);
+    this.renderFeed();
+  }
+
+  renderFeed() {
+    const elements = new Map();
+    const ordered = this.feedItems.map((item) => {
+      const id = String(item.activity.id);
+      let node = this.feedElements.get(id);
+      if (!node) {
+        node = this.feedItemElement(item);
+        if (this.feedPrimed && !this.seen.has(id)) {
+          node.classList.add('new');
+          // One shared handler, not a closure: a closure here would keep this render's scope (and through it
+          // every older feed element) alive for as long as the wall runs.
+          node.addEventListener('animationend', endHighlight);
+        }
+      }
+      this.remember(id);
+      elements.set(id, node);
+      return node;
+    });
+    this.feedElements = elements;
+    if (this.feedItems.length > 0 || this.snapshot) this.feedPrimed = true;
+
+    const current = [...this.el.feedList.children];
+    const same = current.length === ordered.length && current.every((node, i) => node === ordered[i]);
+    if (!same) this.el.feedList.replaceChildren(...ordered);
+    this.el.feed.classList.toggle('empty', ordered.length === 0);
+  }
+
+  remember(id) {
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value);
+  }
+
+  feedItemElement(item) {
+    const doc = this.doc;
+    const a = item.activity;
+    const li = doc.createElement('li');
+    li.className = 'feed-item';
+    li.setAttribute('data-activity-id', String(a.id));
+
+    const at = parseTime(a.occurredAt);
+    const time = doc.createElement('div');
+    time.className = 'feed-time';
+    time.textContent = Number.isFinite(at) ? hhmm(at) : '--:--';
+    if (Number.isFinite(at) && beijingDay(at) !== beijingDay(Date.now())) {
+      time.append(span(doc, 'feed-date', monthDay(at)));
+    }
+
+    const line1 = doc.createElement('div');
+    line1.className = 'feed-meta';
+    line1.append(
+      span(doc, 'feed-team', this.teamName({ ...item, teamId: a.teamId })),
+      span(doc, 'feed-chip', this.domainName(a.domain)),
+      span(doc, 'feed-chip district', this.districtName(a.district)),
+    );
+
+    const line2 = doc.createElement('div');
+    line2.className = 'feed-line';
+    const title = doc.createElement('div');
+    title.className = 'feed-title';
+    title.textContent = String(a.title ?? '');
+    title.title = title.textContent;
+    const served = span(doc, 'feed-served', '');
+    served.append(
+      doc.createTextNode(`${this.t.served} `),
+      span(doc, 'feed-served-value', formatNumber(a.outcomes?.residentsServed)),
+    );
+    line2.append(title, served);
+
+    li.append(time, line1, line2);
+    if (a.place) {
+      li.title = String(a.place);
+    }
+    return li;
+  }
+
+  // ---------- freshness, connection, clock ----------
+
+  /** level: "fresh" | "stale" | "severe"; text: the as-of label every panel shows. */
+  setFreshness(text, level) {
+    const key = `${level}|${text}`;
+    if (key === this.freshnessKey) return;
+    this.freshnessKey = key;
+    for (const node of this.el.asOf) node.textContent = text;
+    for (const panel of this.el.panels) {
+      panel.classList.toggle('stale', level !== 'fresh');
+      panel.classList.toggle('stale-severe', level === 'severe');
+    }
+  }
+
+  setConnection(state, text) {
+    if (this.el.connection.dataset.state !== state) this.el.connection.dataset.state = state;
+    if (this.el.connectionText.textContent !== text) this.el.connectionText.textContent = text;
+  }
+
+  setClock(time, date) {
+    if (this.el.clockTime.textContent !== time) this.el.clockTime.textContent = time;
+    if (this.el.clockDate.textContent !== date) this.el.clockDate.textContent = date;
+  }
+
+  // ---------- charts ----------
+
+  createCharts(echarts, pixelRatio) {
+    const init = (id) => echarts.init(this.doc.getElementById(id), null, { renderer: 'canvas', devicePixelRatio: pixelRatio });
+    const tooltip = {
+      show: !this.kiosk,
+      renderMode: 'richText',
+      backgroundColor: 'rgba(8, 16, 38, 0.95)',
+      borderColor: GOLD,
+      textStyle: { color: '#fff', fontSize: 16, fontFamily: FONT },
+    };
+    const charts = {
+      domains: init('chart-domains'),
+      districts: init('chart-districts'),
+      trend: init('chart-trend'),
+      echarts,
+    };
+
+    charts.domains.setOption({
+      textStyle: { fontFamily: FONT },
+      color: DOMAIN_COLOURS,
+      tooltip: { ...tooltip, trigger: 'item', formatter: (p) => `${p.name}: ${formatNumber(p.value)} (${p.percent ?? 0}%)` },
+      title: {
+        text: '0',
+        subtext: this.t.activities,
+        left: '24%',
+        top: '36%',
+        textAlign: 'center',
+        itemGap: 4,
+        textStyle: { color: '#fff2c8', fontSize: 40, fontWeight: 800, fontFamily: FONT },
+        subtextStyle: { color: MUTED, fontSize: 17, fontFamily: FONT },
+      },
+      legend: {
+        orient: 'vertical',
+        left: '50%',
+        top: 'middle',
+        itemWidth: 14,
+        itemHeight: 14,
+        itemGap: 13,
+        icon: 'roundRect',
+        selectedMode: false,
+        textStyle: {
+          color: TEXT,
+          fontFamily: FONT,
+          rich: {
+            name: { width: LEGEND_NAME_WIDTH[this.lang], fontSize: LEGEND_NAME_SIZE[this.lang], color: TEXT, fontFamily: FONT },
+            value: { width: 54, align: 'right', fontSize: 21, fontWeight: 800, color: GOLD, fontFamily: FONT },
+            pct: { width: 50, align: 'right', fontSize: 15, color: MUTED, fontFamily: FONT },
+          },
+        },
+        data: [],
+      },
+      series: [{
+        // the track under the donut, so that an empty board still shows a ring
+        type: 'pie',
+        radius: ['52%', '82%'],
+        center: ['25%', '52%'],
+        silent: true,
+        z: 1,
+        animation: false,
+        label: { show: false },
+        labelLine: { show: false },
+        tooltip: { show: false },
+        itemStyle: { color: 'rgba(120, 150, 220, 0.12)' },
+        data: [{ name: '', value: 1 }],
+      }, {
+        type: 'pie',
+        z: 2,
+        radius: ['52%', '82%'],
+        center: ['25%', '52%'],
+        stillShowZeroSum: false,
+        showEmptyCircle: false,
+        label: { show: false },
+        labelLine: { show: false },
+        itemStyle: { borderColor: '#0b1632', borderWidth: 3 },
+        emphasis: { scale: false },
+        animationDurationUpdate: 800,
+        data: [],
+      }],
+    });
+
+    const barGradient = new echarts.graphic.LinearGradient(0, 0, 1, 0, [
+      { offset: 0, color: 'rgba(216, 38, 58, 0.9)' },
+      { offset: 1, color: '#f4c152' },
+    ]);
+    charts.districts.setOption({
+      textStyle: { fontFamily: FONT },
+      tooltip: { ...tooltip, trigger: 'axis', axisPointer: { type: 'none' } },
+      grid: { left: 6, right: 58, top: 2, bottom: 2, containLabel: true },
+      xAxis: {
+        type: 'value',
+        minInterval: 1,
+        max: (extent) => Math.max(1, extent.max),
+        axisLabel: { show: false },
+        splitLine: { lineStyle: { color: GRID_LINE } },
+      },
+      yAxis: {
+        type: 'category',
+        inverse: true,
+        data: [],
+        axisTick: { show: false },
+        axisLine: { lineStyle: { color: 'rgba(120, 150, 220, 0.35)' } },
+        axisLabel: { color: TEXT, fontSize: this.lang === 'en' ? 16 : 17, fontFamily: FONT, margin: 10 },
+        animationDuration: 300,
+        animationDurationUpdate: 600,
+      },
+      series: [{
+        type: 'bar',
+        realtimeSort: true,
+        barWidth: '60%',
+        showBackground: true,
+        backgroundStyle: { color: 'rgba(120, 150, 220, 0.06)' },
+        itemStyle: { color: barGradient, borderRadius: [0, 3, 3, 0] },
+        label: { show: true, position: 'right', color: GOLD, fontSize: 18, fontWeight: 700, fontFamily: FONT, valueAnimation: true },
+        data: [],
+      }],
+      animationDuration: 0,
+      animationDurationUpdate: 800,
+      animationEasing: 'linear',
+      animationEasingUpdate: 'cubicOut',
+    });
+
+    charts.trend.setOption({
+      textStyle: { fontFamily: FONT },
+      tooltip: { ...tooltip, trigger: 'axis' },
+      legend: {
+        top: 0,
+        right: 4,
+        itemWidth: 18,
+        itemHeight: 10,
+        selectedMode: false,
+        textStyle: { color: TEXT, fontSize: 16, fontFamily: FONT },
+        data: [this.t.trendActivities, this.t.trendResidents],
+      },
+      grid: { left: 6, right: 6, top: 34, bottom: 0, containLabel: true },
+      xAxis: {
+        type: 'category',
+        data: [],
+        axisTick: { show: false },
+        axisLine: { lineStyle: { color: 'rgba(120, 150, 220, 0.35)' } },
+        axisLabel: { color: MUTED, fontSize: 14, fontFamily: FONT, interval: 4 },
+      },
+      yAxis: [
+        {
+          type: 'value',
+          minInterval: 1,
+          splitNumber: 4,
+          axisLabel: { color: GOLD, fontSize: 14, fontFamily: FONT },
+          splitLine: { lineStyle: { color: GRID_LINE } },
+        },
+        {
+          type: 'value',
+          minInterval: 1,
+          splitNumber: 4,
+          axisLabel: { color: '#7cc0ff', fontSize: 14, fontFamily: FONT, formatter: (v) => compact(v, this.lang) },
+          splitLine: { show: false },
+        },
+      ],
+      series: [
+        {
+          name: this.t.trendResidents,
+          type: 'bar',
+          yAxisIndex: 1,
+          barWidth: '56%',
+          itemStyle: { color: 'rgba(63, 167, 255, 0.38)', borderRadius: [2, 2, 0, 0] },
+          data: [],
+        },
+        {
+          name: this.t.trendActivities,
+          type: 'line',
+          yAxisIndex: 0,
+          smooth: 0.3,
+          symbol: 'circle',
+          symbolSize: 7,
+          lineStyle: { width: 3, color: GOLD },
+          itemStyle: { color: GOLD },
+          areaStyle: {
+            color: new echarts.graphic.LinearGradient(0, 0, 0, 1, [
+              { offset: 0, color: 'rgba(244, 193, 82, 0.45)' },
+              { offset: 1, color: 'rgba(244, 193, 82, 0.02)' },
+            ]),
+          },
+          data: [],
+        },
+      ],
+    });
+
+    return charts;
+  }
+
+  updateDomains(byDomain, totals) {
+    const codes = this.domains.length > 0 ? this.domains.map((d) => d.code) : Object.keys(byDomain);
+    const total = codes.reduce((sum, code) => sum + (byDomain[code]?.activities || 0), 0);
+    const data = codes.map((code) => ({ name: this.domainName(code), value: byDomain[code]?.activities || 0 }));
+    const values = new Map(data.map((d) => [d.name, d.value]));
+    this.charts.domains.setOption({
+      title: { text: formatNumber(totals?.activities ?? total) },
+      legend: {
+        data: data.map((d) => d.name),
+        formatter: (name) => {
+          const value = values.get(name) || 0;
+          const pct = total > 0 ? Math.round((value / total) * 100) : 0;
+          const shown = this.fitText(name, LEGEND_NAME_WIDTH[this.lang] - 6, LEGEND_NAME_SIZE[this.lang]);
+          // English names are long: no room for the share there, the donut shows it.
+          const share = this.lang === 'en' ? '' : `{pct|${pct}%}`;
+          return `{name|${richEscape(shown)}}{value|${formatNumber(value)}}${share}`;
+        },
+      },
+      series: [{}, { data }],
+    });
+  }
+
+  /** The text, cut with an ellipsis to fit the width in pixels (ECharts measures it on its canvas). */
+  fitText(text, width, fontSize) {
+    const truncate = this.charts?.echarts?.format?.truncateText;
+    return truncate ? truncate(String(text), width, `${fontSize}px ${FONT}`, '…') : String(text);
+  }
+
+  updateDistricts(byDistrict) {
+    const codes = this.districts.length > 0 ? this.districts.map((d) => d.code) : Object.keys(byDistrict);
+    this.charts.districts.setOption({
+      yAxis: { data: codes.map((code) => this.districtName(code)) },
+      series: [{ data: codes.map((code) => byDistrict[code]?.activities || 0) }],
+    });
+  }
+
+  updateTrend(trend) {
+    this.charts.trend.setOption({
+      xAxis: { data: trend.map((d) => String(d.day ?? '').slice(5)) },
+      series: [
+        { data: trend.map((d) => d.tally?.outcomes?.residentsServed || 0) },
+        { data: trend.map((d) => d.tally?.activities || 0) },
+      ],
+    });
+  }
+}
+
+// ---------- helpers ----------
+
+function span(doc, className, text) {
+  const node = doc.createElement('span');
+  if (className) node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+/** Ends a feed item's "new" highlight, so that moving the item later does not replay it. */
+function endHighlight(event) {
+  if (event.animationName !== 'feed-glow') return;
+  event.currentTarget.classList.remove('new');
+  event.currentTarget.removeEventListener('animationend', endHighlight);
+}
+
+function restartAnimation(node, className) {
+  node.classList.remove(className);
+  void node.offsetWidth; // reflow, so that the animation runs again
+  node.classList.add(className);
+}
+
+function isFeedItem(item) {
+  return item && typeof item === 'object' && item.activity && item.activity.id !== undefined && item.activity.id !== null;
+}
+
+function dedupe(items) {
+  const seen = new Set();
+  return items.filter((item) => {
+    const id = String(item.activity.id);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+function newestFirst(a, b) {
+  const ta = parseTime(a.activity.recordedAt) || parseTime(a.activity.occurredAt) || 0;
+  const tb = parseTime(b.activity.recordedAt) || parseTime(b.activity.occurredAt) || 0;
+  return tb - ta;
+}
+
+/** ECharts rich-text markup uses { } |; a name containing them must not open a style block. */
+function richEscape(text) {
+  return String(text).replace(/[{}|]/g, ' ');
+}
+
+/** Axis numbers: 12000 → "1.2万" in Chinese, "12k" in English. */
+function compact(value, lang) {
+  if (lang === 'en') return value >= 1000 ? `${Math.round(value / 100) / 10}k`.replace('.0k', 'k') : String(value);
+  return value >= 10_000 ? `${Math.round(value / 1000) / 10}万`.replace('.0万', '万') : String(value);
+}
