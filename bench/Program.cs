@@ -19,42 +19,34 @@ using var app = settings.Url is null ? AppProcess.Start() : null;
 var address = settings.Url ?? app!.Address;
 Console.WriteLine($"push latency: {settings.Walls} walls, {settings.Rate} activities/s for {settings.Seconds} s against {address}");
 
-var acknowledged = new ConcurrentDictionary<Guid, long>();
-// First arrival of each activity at each wall; matched with the acknowledgement afterwards, since a push can beat the 201 home.
-var arrivals = new ConcurrentBag<(Guid Id, long At)>();
+// An activity is in a snapshot when its team's count there exceeds its position in the team's log (its sequence).
+// Each wall records when each (team, sequence) first arrived; matched with the acknowledgements afterwards,
+// since a push can beat the 201 home.
+var acknowledged = new ConcurrentDictionary<(string Team, long Sequence), long>();
+var arrivals = new ConcurrentBag<((string Team, long Sequence) Key, long At)>();
 var snapshotsPerWall = new ConcurrentDictionary<int, int>();
 var walls = new List<HubConnection>();
 for (var w = 0; w < settings.Walls; w++)
 {
     var wall = w;
-    var seen = new HashSet<Guid>();
+    var counted = new Dictionary<string, long>();
     var connection = new HubConnectionBuilder().WithUrl(new Uri(address, "/hubs/board")).Build();
     connection.On<JsonElement>("board", snapshot =>
     {
         var now = Stopwatch.GetTimestamp();
         snapshotsPerWall.AddOrUpdate(wall, 1, (_, n) => n + 1);
-        foreach (var item in snapshot.GetProperty("recent").EnumerateArray())
+        lock (counted)
         {
-            var id = item.GetProperty("activity").GetProperty("id").GetGuid();
-            lock (seen)
+            foreach (var entry in snapshot.GetProperty("leaderboard").EnumerateArray())
             {
-                if (seen.Add(id))
+                var team = entry.GetProperty("teamId").GetString()!;
+                var count = entry.GetProperty("tally").GetProperty("activities").GetInt64();
+                for (var sequence = counted.GetValueOrDefault(team); sequence < count; sequence++)
                 {
-                    arrivals.Add((id, now));
+                    arrivals.Add(((team, sequence), now));
                 }
-            }
-        }
-    });
-    // Activities pushed in the same publish as their snapshot, for bursts larger than the snapshot's 20-item feed.
-    connection.On<JsonElement>("activity", item =>
-    {
-        var now = Stopwatch.GetTimestamp();
-        var id = item.GetProperty("activity").GetProperty("id").GetGuid();
-        lock (seen)
-        {
-            if (seen.Add(id))
-            {
-                arrivals.Add((id, now));
+
+                counted[team] = Math.Max(count, counted.GetValueOrDefault(team));
             }
         }
     });
@@ -85,8 +77,8 @@ await Task.Delay(2000);
 
 var expected = acknowledged.Count * settings.Walls;
 var sorted = arrivals
-    .Where(a => acknowledged.ContainsKey(a.Id))
-    .Select(a => Math.Max(0, Stopwatch.GetElapsedTime(acknowledged[a.Id], a.At).TotalMilliseconds))
+    .Where(a => acknowledged.ContainsKey(a.Key))
+    .Select(a => Math.Max(0, Stopwatch.GetElapsedTime(acknowledged[a.Key], a.At).TotalMilliseconds))
     .Order()
     .ToArray();
 Console.WriteLine($"acknowledged {acknowledged.Count} of {total}; deliveries seen {sorted.Length} of {expected}");
@@ -119,9 +111,11 @@ async Task Post(string team)
         partners = Array.Empty<string>(),
     };
     var response = await client.PostAsJsonAsync("/api/activities", body);
+    var at = Stopwatch.GetTimestamp();
     if ((int)response.StatusCode == 201)
     {
-        acknowledged[id] = Stopwatch.GetTimestamp();
+        var stored = await response.Content.ReadFromJsonAsync<JsonElement>();
+        acknowledged[(team, stored.GetProperty("sequence").GetInt64())] = at;
     }
 }
 

@@ -63,7 +63,7 @@ public sealed class WallBrowserTests : IAsyncLifetime
         using var folder = new TempFolder();
         var port = FreePorts.Next();
         var serviceId = $"wall-{Guid.NewGuid():N}";
-        var first = await DashboardProcess.StartAsync(folder.Path, port, serviceId);
+        await using var first = await DashboardProcess.StartAsync(folder.Path, port, serviceId);
         var page = await OpenWall(first.Address, "?kiosk=1");
         using (var client = new HttpClient { BaseAddress = first.Address })
         {
@@ -86,7 +86,6 @@ public sealed class WallBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator($"[data-activity-id='{activity.Id}']")).ToContainTextAsync("重启后的巡查", new() { Timeout = Generous });
         await Assertions.Expect(page.Locator("#total-activities")).ToHaveTextAsync("2", new() { Timeout = Generous });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ArtifactPath("wall-after-restart.png") });
-        await first.DisposeAsync();
     }
 
     private static async Task<int> Total(IPage page)
