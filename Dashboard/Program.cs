@@ -22,6 +22,9 @@ app.MapActivitiesApi();
 app.MapBoardApi();
 app.MapAdminApi();
 app.MapWall();
+
+// The process is alive (and the cheapest request there is: the benchmarks' no-op).
+app.MapGet("/healthz", () => TypedResults.Text("ok")).ExcludeFromDescription();
 app.AnnounceAddresses();
 
 app.Run();

@@ -76,6 +76,8 @@ public static class SiloConfiguration
             // Orleans' own binary format: compact, and tolerant of added fields through the [Id]s on every stored type.
             options.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>());
         }));
+        services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) =>
+            new SerializedWriteStorage(AdoNetGrainStorageFactory.Create(sp, GrainStorage.Name)));
         return silo;
     }
 }

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace VanguardHub.Bench;
+
+/// <summary>
+/// Many concurrent clients logging activities as fast as they are acknowledged, after the same clients hit a no-op
+/// endpoint for the HTTP ceiling of this machine. Ends by checking that every acknowledged activity is stored once
+/// and that the aggregates equal the log.
+/// </summary>
+internal static class IngestScenario
+{
+    public static async Task<ScenarioResult> Run(Settings settings, Uri address, AppProcess? app)
+    {
+        Console.WriteLine($"ingest: {settings.Clients} clients for {settings.Seconds} s against {address}");
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Clients }) { BaseAddress = address };
+        var teams = (await client.GetFromJsonAsync<JsonElement>("/api/teams")).EnumerateArray()
+            .Select(t => t.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
+        var enterprises = (await client.GetFromJsonAsync<JsonElement>("/api/enterprises")).EnumerateArray()
+            .Select(e => e.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
+        var before = (await client.GetFromJsonAsync<JsonElement>("/api/admin/consistency")).GetProperty("storedActivities").GetInt64();
+        var factory = new ActivityFactory(teams, enterprises);
+
+        var noop = await Drive(settings, app, async _ => (await client.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK);
+        var ingest = await Drive(settings, app, async random =>
+            (await client.PostAsJsonAsync("/api/activities", factory.Next(random))).StatusCode == HttpStatusCode.Created);
+
+        var report = await client.GetFromJsonAsync<JsonElement>("/api/admin/consistency");
+        var stored = report.GetProperty("storedActivities").GetInt64() - before;
+        var consistent = report.GetProperty("consistent").GetBoolean();
+        var correct = consistent && stored == ingest.Succeeded && ingest.Failed == 0;
+        Console.WriteLine($"acknowledged {ingest.Succeeded}, failed {ingest.Failed}, stored {stored}, aggregates equal the log: {consistent}");
+
+        return new ScenarioResult("ingest", correct,
+        [
+            noop.Row("no-op GET /healthz", ""),
+            ingest.Row("POST /api/activities (durable, acknowledged)", $"ratio to no-op {ingest.PerSecond / noop.PerSecond:F3}; {ingest.Failed} failed"),
+        ]);
+    }
+
+    private static async Task<Measured> Drive(Settings settings, AppProcess? app, Func<Random, Task<bool>> request)
+    {
+        var latencies = new List<double>[settings.Clients];
+        var failed = 0;
+        var cpuBefore = app?.CpuTime;
+        var clock = Stopwatch.StartNew();
+        var deadline = TimeSpan.FromSeconds(settings.Seconds);
+        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(c => Task.Run(async () =>
+        {
+            var mine = latencies[c] = [];
+            var random = new Random(c);
+            while (clock.Elapsed < deadline)
+            {
+                var started = Stopwatch.GetTimestamp();
+                bool ok;
+                try
+                {
+                    ok = await request(random);
+                }
+                catch (HttpRequestException)
+                {
+                    ok = false;
+                }
+
+                if (ok)
+                {
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        })));
+        var elapsed = clock.Elapsed;
+        var cpu = app is null ? (double?)null : (app.CpuTime - cpuBefore!.Value).TotalSeconds / elapsed.TotalSeconds / Environment.ProcessorCount * 100;
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new Measured(all, failed, elapsed, app?.RssMiB, cpu);
+    }
+
+    private sealed record Measured(double[] Latencies, int Failed, TimeSpan Elapsed, double? RssMiB, double? CpuPercent)
+    {
+        public long Succeeded => Latencies.Length;
+
+        public double PerSecond => Latencies.Length / Elapsed.TotalSeconds;
+
+        public ResultRow Row(string measure, string note) => new(measure, Succeeded, PerSecond,
+            Stats.Percentile(Latencies, 0.50), Stats.Percentile(Latencies, 0.95), Stats.Percentile(Latencies, 0.99), RssMiB, CpuPercent, note);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+
+namespace VanguardHub.Bench;
+
+internal sealed record ResultRow(
+    string Measure, long Count, double PerSecond, double P50Ms, double P95Ms, double P99Ms, double? RssMiB, double? CpuPercent, string Note);
+
+internal sealed record ScenarioResult(string Scenario, bool Correct, IReadOnlyList<ResultRow> Rows);
+
+internal static class Stats
+{
+    public static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+internal static class Report
+{
+    public static void Print(IEnumerable<ScenarioResult> results)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+        Console.WriteLine($"{"scenario",-8} {"measure",-44} {"count",8} {"per s",9} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"RSS MiB",8} {"CPU %",6}  note");
+        foreach (var result in results)
+        {
+            foreach (var row in result.Rows)
+            {
+                Console.WriteLine($"{result.Scenario,-8} {row.Measure,-44} {row.Count,8} {row.PerSecond,9:F0} {row.P50Ms,8:F1} {row.P95Ms,8:F1} {row.P99Ms,8:F1} {Show(row.RssMiB),8} {Show(row.CpuPercent),6}  {row.Note}");
+            }
+
+            Console.WriteLine($"{result.Scenario,-8} correctness: {(result.Correct ? "ok" : "FAILED")}");
+        }
+    }
+
+    public static async Task WriteJson(IEnumerable<ScenarioResult> results, string path)
+    {
+        await using var file = File.Create(path);
+        await JsonSerializer.SerializeAsync(file, new
+        {
+            machine = new { cores = Environment.ProcessorCount, os = Environment.OSVersion.ToString(), dotnet = Environment.Version.ToString() },
+            at = DateTimeOffset.UtcNow,
+            results,
+        }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+        Console.WriteLine($"results written to {Path.GetFullPath(path)}");
+    }
+
+    private static string Show(double? value) => value is { } v ? v.ToString("F0") : "-";
+}
