@@ -24,7 +24,7 @@ var settings = Settings.Parse(args);
 var results = new List<ScenarioResult>();
 foreach (var name in scenarios)
 {
-    using var app = settings.Url is null ? AppProcess.Start() : null;
+    using var app = settings.Url is null ? AppProcess.Start(settings.AppSettings) : null;
     var address = settings.Url ?? app!.Address;
     results.Add(name switch
     {
@@ -37,7 +37,7 @@ Report.Print(results);
 await Report.WriteJson(results, settings.Out);
 return results.All(r => r.Correct) ? 0 : 1;
 
-internal sealed record Settings(int Walls, int Rate, int Seconds, int Clients, Uri? Url, string Out)
+internal sealed record Settings(int Walls, int Rate, int Seconds, int Clients, Uri? Url, string Out, IReadOnlyDictionary<string, string> AppSettings)
 {
     public static Settings Parse(string[] args)
     {
@@ -48,6 +48,10 @@ internal sealed record Settings(int Walls, int Rate, int Seconds, int Clients, U
             int.Parse(Value("--seconds") ?? "10"),
             int.Parse(Value("--clients") ?? "256"),
             Value("--url") is { } url ? new Uri(url) : null,
-            Value("--out") ?? "bench-results.json");
+            Value("--out") ?? "bench-results.json",
+            // --set Section:Key=value, passed to the started app (e.g. --set ActivityLog:ChunkCapacity=16)
+            args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length)
+                .Select(x => args[x.i + 1].Split('=', 2))
+                .ToDictionary(kv => kv[0].Replace(":", "__"), kv => kv.Length > 1 ? kv[1] : ""));
     }
 }

@@ -38,9 +38,9 @@ public sealed record ActivityClaim
 [Alias("vh.IActivityLogChunkGrain")]
 public interface IActivityLogChunkGrain : IGrainWithStringKey
 {
-    /// <summary>Appends unless an activity with the same id is already in the chunk.</summary>
+    /// <summary>Appends, in one write, those activities whose ids are not in the chunk yet.</summary>
     [Alias("Append")]
-    Task Append(ActivityRecord activity);
+    Task Append(ImmutableArray<ActivityRecord> activities);
 
     [Alias("GetActivities"), Orleans.Concurrency.ReadOnly]
     Task<ImmutableArray<ActivityRecord>> GetActivities();

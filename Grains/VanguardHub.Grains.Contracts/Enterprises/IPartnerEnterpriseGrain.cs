@@ -8,11 +8,11 @@ namespace VanguardHub.Contracts.Enterprises;
 public interface IPartnerEnterpriseGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Counts an activity that involved this enterprise. Idempotent: an activity whose team sequence
+    /// Counts, in one write, activities that involved this enterprise. Idempotent: an activity whose team sequence
     /// is not newer than the last one counted from that team is ignored, so a team may resend after a crash.
     /// </summary>
     [Alias("Record")]
-    Task Record(ActivityRecord activity);
+    Task Record(ImmutableArray<ActivityRecord> activities);
 
     [Alias("GetSummary"), Orleans.Concurrency.ReadOnly]
     Task<EnterpriseSummary> GetSummary();

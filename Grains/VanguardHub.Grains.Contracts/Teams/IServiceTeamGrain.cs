@@ -7,21 +7,22 @@ namespace VanguardHub.Contracts.Teams;
 [Alias("vh.IServiceTeamGrain")]
 public interface IServiceTeamGrain : IGrainWithStringKey
 {
-    [Alias("LogActivity")]
+    /// <summary>Interleaves: activities arriving while a batch is stored join the next batch (group commit).</summary>
+    [Alias("LogActivity"), Orleans.Concurrency.AlwaysInterleave]
     Task<LogResult> LogActivity(ActivityRecord activity);
 
-    [Alias("GetSummary"), Orleans.Concurrency.ReadOnly]
+    [Alias("GetSummary"), Orleans.Concurrency.AlwaysInterleave]
     Task<TeamSummary> GetSummary();
 
     /// <summary>What the city board needs of this team.</summary>
-    [Alias("GetStanding"), Orleans.Concurrency.ReadOnly]
+    [Alias("GetStanding"), Orleans.Concurrency.AlwaysInterleave]
     Task<Board.TeamStanding> GetStanding();
 
-    [Alias("GetTimeline"), Orleans.Concurrency.ReadOnly]
+    [Alias("GetTimeline"), Orleans.Concurrency.AlwaysInterleave]
     Task<TimelinePage> GetTimeline(TimelineQuery query);
 
     /// <summary>Recomputes every aggregate from the stored log and compares it with what the team holds.</summary>
-    [Alias("Audit"), Orleans.Concurrency.ReadOnly]
+    [Alias("Audit"), Orleans.Concurrency.AlwaysInterleave]
     Task<TeamAudit> Audit();
 
     /// <summary>Replaces the aggregates with the ones recomputed from the log.</summary>

@@ -10,11 +10,15 @@ internal sealed class ActivityGrain(
     {
         if (state.State.Claim is { } existing)
         {
+            DeactivateOnIdle();
             return existing;
         }
 
         state.State.Claim = claim;
         await state.WriteStateAsync();
+
+        // A claim is looked at again only for a resend or a lookup: no reason to hold millions of them in memory.
+        DeactivateOnIdle();
         return null;
     }
 

@@ -7,14 +7,16 @@ namespace VanguardHub.Grains.Activities;
 internal sealed class ActivityLogChunkGrain(
     [PersistentState("chunk", GrainStorage.Name)] IPersistentState<ActivityLogChunkGrain.State> state) : Grain, IActivityLogChunkGrain
 {
-    public async Task Append(ActivityRecord activity)
+    public async Task Append(ImmutableArray<ActivityRecord> activities)
     {
-        if (state.State.Activities.Any(a => a.Id == activity.Id))
+        var held = state.State.Activities.Select(a => a.Id).ToHashSet();
+        var added = activities.Where(a => held.Add(a.Id)).ToList();
+        if (added.Count == 0)
         {
             return;
         }
 
-        state.State.Activities = state.State.Activities.Add(activity);
+        state.State.Activities = state.State.Activities.AddRange(added);
         try
         {
             await state.WriteStateAsync();

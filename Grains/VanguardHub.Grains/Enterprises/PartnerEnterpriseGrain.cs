@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
@@ -23,16 +24,26 @@ internal sealed class PartnerEnterpriseGrain(
         return Task.CompletedTask;
     }
 
-    public async Task Record(ActivityRecord activity)
+    public async Task Record(ImmutableArray<ActivityRecord> activities)
     {
-        var totals = state.State.Totals;
-        if (activity.Sequence <= totals.LastSequenceByTeam.GetValueOrDefault(activity.TeamId, -1))
+        var counted = false;
+        foreach (var activity in activities.OrderBy(a => a.Sequence))
+        {
+            if (activity.Sequence <= state.State.Totals.LastSequenceByTeam.GetValueOrDefault(activity.TeamId, -1))
+            {
+                continue;
+            }
+
+            state.State.Totals = Aggregation.Add(state.State.Totals, activity);
+            state.State.Recent.Insert(0, activity);
+            counted = true;
+        }
+
+        if (!counted)
         {
             return;
         }
 
-        state.State.Totals = Aggregation.Add(totals, activity);
-        state.State.Recent.Insert(0, activity);
         var keep = options.Value.EffectiveRecentCount;
         if (state.State.Recent.Count > keep)
         {

@@ -24,6 +24,11 @@ internal sealed partial class ServiceTeamGrain(
     ILogger<ServiceTeamGrain> logger) : Grain, IServiceTeamGrain
 {
     private readonly ActivityLogOptions _options = options.Value;
+    private readonly List<PendingLog> _queue = [];
+
+    // Logging interleaves with other calls; whatever changes the held state takes this first.
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private Task? _writing;
     private TeamProfile _profile = null!;
 
     private string TeamId => this.GetPrimaryKeyString();
@@ -33,67 +38,156 @@ internal sealed partial class ServiceTeamGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _profile = roster.FindTeam(TeamId) ?? throw new ArgumentException($"No team \"{TeamId}\" in the roster.");
-        if (State.LastAppend is { } last)
+        if (State.PendingAppends.Count > 0)
         {
-            await CompleteLastAppend(last);
+            await CompletePendingAppends();
         }
     }
 
-    public async Task<LogResult> LogActivity(ActivityRecord activity)
+    /// <summary>
+    /// Group commit: activities that arrive while a batch is being stored wait for the next batch, and a whole batch
+    /// costs one write of this team, one per log chunk and one per partner enterprise it touches (plus each id's claim).
+    /// Each caller is answered once its batch is durable.
+    /// </summary>
+    public Task<LogResult> LogActivity(ActivityRecord activity)
     {
         if (activity.TeamId != TeamId)
         {
             throw new ArgumentException($"Activity {activity.Id} belongs to team \"{activity.TeamId}\", not \"{TeamId}\".");
         }
 
-        var fingerprint = activity.ContentFingerprint();
-        var monthKey = BeijingTime.MonthKeyOf(activity.OccurredAt);
-        var chunkKey = NextChunkKey(monthKey);
-        var record = activity with { RecordedAt = clock.GetUtcNow(), Sequence = State.LogLength };
-        var claim = new ActivityClaim { TeamId = TeamId, Fingerprint = fingerprint, ChunkKey = chunkKey, Activity = record };
+        var request = new PendingLog(activity, new TaskCompletionSource<LogResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _queue.Add(request);
+        _writing ??= WriteQueued();
+        return request.Result.Task;
+    }
 
-        var activityGrain = GrainFactory.GetGrain<IActivityGrain>(activity.Id);
-        if (await activityGrain.Claim(claim) is { } existing)
-        {
-            if (existing.TeamId != TeamId || existing.Fingerprint != fingerprint)
-            {
-                return new LogResult { Outcome = LogOutcome.IdConflict, Activity = existing.TeamId == TeamId ? existing.Activity : null };
-            }
-
-            if (await FindStored(existing) is { } stored)
-            {
-                return new LogResult { Outcome = LogOutcome.AlreadyStored, Activity = stored };
-            }
-
-            // The first attempt was cut short before it was counted: its claim is stale, take it over.
-            LogStaleClaim(logger, activity.Id, TeamId);
-            await activityGrain.Replace(claim);
-        }
-
-        Count(record, monthKey, chunkKey);
+    private async Task WriteQueued()
+    {
         try
         {
+            while (_queue.Count > 0)
+            {
+                var batch = _queue.ToList();
+                _queue.Clear();
+                await _writer.WaitAsync();
+                try
+                {
+                    await WriteBatch(batch);
+                }
+                catch (Exception e)
+                {
+                    // Whatever was counted but not appended is completed by the next activation, before it serves anyone.
+                    DeactivateOnIdle();
+                    foreach (var request in batch)
+                    {
+                        request.Result.TrySetException(e);
+                    }
+
+                    foreach (var request in _queue)
+                    {
+                        request.Result.TrySetException(e);
+                    }
+
+                    _queue.Clear();
+                }
+                finally
+                {
+                    _writer.Release();
+                }
+            }
+        }
+        finally
+        {
+            _writing = null;
+        }
+    }
+
+    private async Task WriteBatch(List<PendingLog> batch)
+    {
+        // The same id twice in one batch: the later ones get the first one's answer.
+        var distinct = batch.DistinctBy(r => r.Activity.Id).ToList();
+
+        // Plan where each goes, as if all were new; claims record that plan so a cut-short append can be completed.
+        var fills = State.Months.ToDictionary(m => m.Key, m => (m.Value.Chunks, m.Value.LastChunkFill));
+        var now = clock.GetUtcNow();
+        var sequence = State.LogLength;
+        var planned = distinct.Select(request =>
+        {
+            var monthKey = BeijingTime.MonthKeyOf(request.Activity.OccurredAt);
+            var (chunks, fill) = fills.GetValueOrDefault(monthKey);
+            var index = chunks == 0 ? 0 : fill >= _options.EffectiveChunkCapacity ? chunks : chunks - 1;
+            fills[monthKey] = index == chunks ? (chunks + 1, 1) : (chunks, fill + 1);
+            var record = request.Activity with { RecordedAt = now, Sequence = sequence++ };
+            var claim = new ActivityClaim
+            {
+                TeamId = TeamId,
+                Fingerprint = request.Activity.ContentFingerprint(),
+                ChunkKey = ActivityLogKeys.Chunk(TeamId, monthKey, index),
+                Activity = record,
+            };
+            return (request, claim, monthKey);
+        }).ToList();
+
+        var claimed = await Task.WhenAll(planned.Select(p => GrainFactory.GetGrain<IActivityGrain>(p.request.Activity.Id).Claim(p.claim)));
+        var answers = new Dictionary<Guid, LogResult>();
+        var fresh = new List<(ActivityClaim Claim, string MonthKey)>();
+        for (var i = 0; i < planned.Count; i++)
+        {
+            var (request, claim, monthKey) = planned[i];
+            if (claimed[i] is not { } existing)
+            {
+                fresh.Add((claim, monthKey));
+                continue;
+            }
+
+            if (existing.TeamId != TeamId || existing.Fingerprint != claim.Fingerprint)
+            {
+                answers[claim.Activity.Id] = new LogResult { Outcome = LogOutcome.IdConflict, Activity = existing.TeamId == TeamId ? existing.Activity : null };
+            }
+            else if (await FindStored(existing) is { } stored)
+            {
+                answers[claim.Activity.Id] = new LogResult { Outcome = LogOutcome.AlreadyStored, Activity = stored };
+            }
+            else
+            {
+                // The first attempt was cut short before it was counted: its claim is stale, take it over.
+                LogStaleClaim(logger, claim.Activity.Id, TeamId);
+                await GrainFactory.GetGrain<IActivityGrain>(claim.Activity.Id).Replace(claim);
+                fresh.Add((claim, monthKey));
+            }
+        }
+
+        if (fresh.Count > 0)
+        {
+            foreach (var (claim, monthKey) in fresh)
+            {
+                Count(claim.Activity, monthKey, claim.ChunkKey);
+            }
+
+            State.LogLength = sequence;
+            State.PendingAppends = [.. fresh.Select(f => new LastAppend { ActivityId = f.Claim.Activity.Id, ChunkKey = f.Claim.ChunkKey })];
             await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
+
+            await AppendAndNotify(fresh.Select(f => (f.Claim.ChunkKey, f.Claim.Activity)).ToList());
+            ReportStanding();
+            foreach (var (claim, _) in fresh)
+            {
+                answers[claim.Activity.Id] = new LogResult { Outcome = LogOutcome.Created, Activity = claim.Activity };
+            }
         }
 
-        try
+        var answered = new HashSet<Guid>();
+        foreach (var request in batch)
         {
-            await AppendAndNotify(record, chunkKey);
-        }
-        catch
-        {
-            // Counted but not yet appended: a fresh activation completes the append before serving anyone.
-            DeactivateOnIdle();
-            throw;
-        }
+            var answer = answers[request.Activity.Id];
+            if (!answered.Add(request.Activity.Id) && answer.Outcome == LogOutcome.Created)
+            {
+                answer = answer with { Outcome = request.Activity.ContentFingerprint() == answer.Activity!.ContentFingerprint() ? LogOutcome.AlreadyStored : LogOutcome.IdConflict };
+            }
 
-        ReportStanding();
-        return new LogResult { Outcome = LogOutcome.Created, Activity = record };
+            request.Result.TrySetResult(answer);
+        }
     }
 
     public Task<TeamSummary> GetSummary() => Task.FromResult(new TeamSummary
@@ -175,6 +269,19 @@ internal sealed partial class ServiceTeamGrain(
 
     public async Task<TeamAudit> RebuildFromLog()
     {
+        await _writer.WaitAsync();
+        try
+        {
+            return await Rebuild();
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private async Task<TeamAudit> Rebuild()
+    {
         var log = await ReadWholeLog();
         var windowStart = WindowStart();
         State.Aggregates = Aggregation.FromLog(log, windowStart);
@@ -213,7 +320,7 @@ internal sealed partial class ServiceTeamGrain(
             FromLog = fromLog,
             Held = held,
             ByPartner = byPartner,
-            Consistent = Aggregation.SameFigures(fromLog, held, windowStart) && log.Count == State.LogLength,
+            Consistent = Aggregation.SameFigures(fromLog, held, windowStart) && log.Count == State.Months.Values.Sum(m => m.Activities),
         };
     }
 
@@ -224,15 +331,16 @@ internal sealed partial class ServiceTeamGrain(
             State.Months[monthKey] = month = new MonthLog();
         }
 
-        if (month.Chunks == 0 || month.LastChunkFill >= _options.EffectiveChunkCapacity)
+        // The plan may open a new chunk even when an earlier planned activity turned out to be a resend.
+        var index = int.Parse(chunkKey[(chunkKey.LastIndexOf('/') + 1)..]);
+        if (index >= month.Chunks)
         {
-            month.Chunks++;
+            month.Chunks = index + 1;
             month.LastChunkFill = 0;
         }
 
         month.LastChunkFill++;
         month.Activities++;
-        State.LogLength++;
         State.Aggregates = Aggregation.Add(State.Aggregates, record, WindowStart());
         State.Recent.Insert(0, record);
         if (State.Recent.Count > _options.EffectiveRecentCount)
@@ -240,63 +348,54 @@ internal sealed partial class ServiceTeamGrain(
             State.Recent.RemoveRange(_options.EffectiveRecentCount, State.Recent.Count - _options.EffectiveRecentCount);
         }
 
-        State.LastAppend = new LastAppend { ActivityId = record.Id, ChunkKey = chunkKey };
         State.AsOf = record.RecordedAt;
-    }
-
-    /// <summary>The chunk the next activity of <paramref name="monthKey"/> goes to: the month's last one, or a new one when it is full.</summary>
-    private string NextChunkKey(string monthKey)
-    {
-        var month = State.Months.GetValueOrDefault(monthKey);
-        var index = month is null || month.Chunks == 0 ? 0
-            : month.LastChunkFill >= _options.EffectiveChunkCapacity ? month.Chunks
-            : month.Chunks - 1;
-        return ActivityLogKeys.Chunk(TeamId, monthKey, index);
     }
 
     private async Task<ActivityRecord?> FindStored(ActivityClaim claim)
     {
         var stored = await GrainFactory.GetGrain<IActivityLogChunkGrain>(claim.ChunkKey).Find(claim.Activity.Id);
-        if (stored is null && State.LastAppend?.ActivityId == claim.Activity.Id)
+        if (stored is null && State.PendingAppends.Any(p => p.ActivityId == claim.Activity.Id))
         {
             // Counted, but its append was cut short and not yet completed: complete it now.
-            await AppendAndNotify(claim.Activity, claim.ChunkKey);
+            await AppendAndNotify([(claim.ChunkKey, claim.Activity)]);
             stored = claim.Activity;
         }
 
         return stored;
     }
 
-    private async Task CompleteLastAppend(LastAppend last)
+    /// <summary>Completes the appends of the last batch that was counted; after a crash some may be missing.</summary>
+    private async Task CompletePendingAppends()
     {
-        var chunk = GrainFactory.GetGrain<IActivityLogChunkGrain>(last.ChunkKey);
-        var stored = await chunk.Find(last.ActivityId);
-        if (stored is null)
+        var pending = new List<(string ChunkKey, ActivityRecord Activity)>();
+        foreach (var append in State.PendingAppends)
         {
-            var claim = await GrainFactory.GetGrain<IActivityGrain>(last.ActivityId).GetClaim();
-            if (claim is null)
+            var stored = await GrainFactory.GetGrain<IActivityLogChunkGrain>(append.ChunkKey).Find(append.ActivityId);
+            if (stored is null)
             {
-                throw new InvalidOperationException($"Team {TeamId}: the claim of counted activity {last.ActivityId} is missing.");
+                var claim = await GrainFactory.GetGrain<IActivityGrain>(append.ActivityId).GetClaim()
+                    ?? throw new InvalidOperationException($"Team {TeamId}: the claim of counted activity {append.ActivityId} is missing.");
+                stored = claim.Activity;
+                LogCompletingAppend(logger, append.ActivityId, TeamId);
             }
 
-            stored = claim.Activity;
-            LogCompletingAppend(logger, last.ActivityId, TeamId);
-            await chunk.Append(stored);
+            pending.Add((append.ChunkKey, stored));
         }
 
-        // Enterprises ignore an activity they have already counted, so telling them again is safe.
-        await NotifyPartners(stored);
+        // Chunks skip what they hold and enterprises what they counted, so doing it again is safe.
+        await AppendAndNotify(pending);
         ReportStanding();
     }
 
-    private async Task AppendAndNotify(ActivityRecord record, string chunkKey)
+    private async Task AppendAndNotify(IReadOnlyList<(string ChunkKey, ActivityRecord Activity)> appends)
     {
-        await GrainFactory.GetGrain<IActivityLogChunkGrain>(chunkKey).Append(record);
-        await NotifyPartners(record);
+        await Task.WhenAll(appends.GroupBy(a => a.ChunkKey).Select(chunk =>
+            GrainFactory.GetGrain<IActivityLogChunkGrain>(chunk.Key).Append([.. chunk.Select(a => a.Activity)])));
+        await Task.WhenAll(appends
+            .SelectMany(a => a.Activity.Partners.Select(p => (Partner: p, a.Activity)))
+            .GroupBy(x => x.Partner)
+            .Select(g => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(g.Key).Record([.. g.Select(x => x.Activity).OrderBy(a => a.Sequence)])));
     }
-
-    private Task NotifyPartners(ActivityRecord record) =>
-        Task.WhenAll(record.Partners.Select(p => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(p).Record(record)));
 
     private void ReportStanding() =>
         GrainFactory.GetGrain<IStandingRelayGrain>(0).ReportTeam(Standing()).Ignore();
@@ -327,6 +426,8 @@ internal sealed partial class ServiceTeamGrain(
         var months = await Task.WhenAll(State.Months.Select(m => ReadMonth(m.Key, m.Value)));
         return [.. months.SelectMany(m => m)];
     }
+
+    private sealed record PendingLog(ActivityRecord Activity, TaskCompletionSource<LogResult> Result);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {ActivityId} of team {TeamId}: its first attempt never reached the log; storing it now")]
     private static partial void LogStaleClaim(ILogger logger, Guid activityId, string teamId);

@@ -6,7 +6,7 @@ namespace VanguardHub.Grains.Teams;
 [GenerateSerializer, Alias("vh.TeamState")]
 public sealed class TeamState
 {
-    /// <summary>How many activities the team's log holds; the next one gets this as its sequence.</summary>
+    /// <summary>The sequence the next activity gets: it only grows (a resend found in a batch leaves a gap).</summary>
     [Id(0)] public long LogLength { get; set; }
 
     /// <summary>The chunk directory, per Beijing-time month ("yyyyMM"). Grows by one entry a month, not with activities.</summary>
@@ -17,13 +17,13 @@ public sealed class TeamState
     /// <summary>The latest activities, newest first.</summary>
     [Id(3)] public List<ActivityRecord> Recent { get; set; } = [];
 
-    /// <summary>
-    /// The last activity counted here. It is counted before it is appended to its chunk, so after a crash the next
-    /// activation completes that one append; only the latest activity can be in that state.
-    /// </summary>
-    [Id(4)] public LastAppend? LastAppend { get; set; }
-
     [Id(5)] public DateTimeOffset AsOf { get; set; }
+
+    /// <summary>
+    /// The activities of the last batch counted here. They are counted before they are appended to their chunks, so
+    /// after a crash the next activation completes those appends; only the latest batch can be in that state.
+    /// </summary>
+    [Id(6)] public List<LastAppend> PendingAppends { get; set; } = [];
 }
 
 [GenerateSerializer, Alias("vh.MonthLog")]
