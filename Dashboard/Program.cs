@@ -1,8 +1,14 @@
 using VanguardHub.Dashboard.Apis;
 using VanguardHub.Dashboard.Extensions;
+using VanguardHub.Dashboard.Operations;
 using VanguardHub.Dashboard.Simulation;
 using VanguardHub.Dashboard.Wall;
 using VanguardHub.Silo.Hosting;
+
+if (StoreCommands.IsCommand(args))
+{
+    return StoreCommands.Run(args);
+}
 
 // `--simulate` is demo mode: a stream of plausible activities through this host's own API.
 var simulate = args.Contains("--simulate");
@@ -12,6 +18,7 @@ builder.AddVanguardHubSilo();
 builder.AddVanguardHubApi();
 builder.AddWallPush();
 builder.AddSimulator(simulate);
+builder.AddOperations();
 
 var app = builder.Build();
 
@@ -22,12 +29,11 @@ app.MapActivitiesApi();
 app.MapBoardApi();
 app.MapAdminApi();
 app.MapWall();
-
-// The process is alive (and the cheapest request there is: the benchmarks' no-op).
-app.MapGet("/healthz", () => TypedResults.Text("ok")).ExcludeFromDescription();
+app.MapOperations();
 app.AnnounceAddresses();
 
 app.Run();
+return 0;
 
 /// <summary>The web app's entry point, visible to the integration tests.</summary>
 public partial class Program;

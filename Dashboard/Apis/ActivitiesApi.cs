@@ -6,6 +6,7 @@ using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Teams;
 using VanguardHub.Dashboard.Activities;
 using VanguardHub.Dashboard.Extensions;
+using VanguardHub.Dashboard.Operations;
 
 namespace VanguardHub.Dashboard.Apis;
 
@@ -23,7 +24,21 @@ internal static class ActivitiesApi
     }
 
     private static async Task<IResult> Log(
-        HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json, CancellationToken cancellationToken)
+        HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json, VanguardHubMetrics metrics,
+        CancellationToken cancellationToken)
+    {
+        var answer = await Answer(request, roster, grains, clock, json, metrics, cancellationToken);
+        if (answer is not IStatusCodeHttpResult { StatusCode: < 300 or 409 })
+        {
+            metrics.ActivityLogged("invalid");
+        }
+
+        return answer;
+    }
+
+    private static async Task<IResult> Answer(
+        HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json, VanguardHubMetrics metrics,
+        CancellationToken cancellationToken)
     {
         if (!request.HasJsonContentType())
         {
@@ -75,7 +90,14 @@ internal static class ActivitiesApi
             return Problems.Invalid(errors);
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await grains.GetGrain<IServiceTeamGrain>(record!.TeamId).LogActivity(record);
+        metrics.ActivityLogged(result.Outcome switch
+        {
+            LogOutcome.Created => "created",
+            LogOutcome.AlreadyStored => "already_stored",
+            _ => "id_conflict",
+        }, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         var location = $"/api/activities/{record.Id}";
         return result.Outcome switch
         {
@@ -128,8 +150,10 @@ internal static class ActivitiesApi
     internal static string FieldOf(string? jsonPath) =>
         string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "body" : jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath;
 
-    private sealed class ReplayResult(string location, ActivityRecord activity) : IResult
+    private sealed class ReplayResult(string location, ActivityRecord activity) : IResult, IStatusCodeHttpResult
     {
+        public int? StatusCode => StatusCodes.Status200OK;
+
         public Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.Headers.Location = location;

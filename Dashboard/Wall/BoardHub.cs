@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Board;
 using VanguardHub.Contracts.Teams;
+using VanguardHub.Dashboard.Operations;
 
 namespace VanguardHub.Dashboard.Wall;
 
@@ -10,9 +11,21 @@ namespace VanguardHub.Dashboard.Wall;
 /// (each new activity, for the feed), "heartbeat" (the shown version is still current) and, for clients watching a
 /// team, "team" (that team's new standing).
 /// </summary>
-internal sealed class BoardHub(IGrainFactory grains, Roster roster) : Hub
+internal sealed class BoardHub(IGrainFactory grains, Roster roster, VanguardHubMetrics metrics) : Hub
 {
     public const string Path = "/hubs/board";
+
+    public override Task OnConnectedAsync()
+    {
+        metrics.ClientConnected();
+        return base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        metrics.ClientDisconnected();
+        return base.OnDisconnectedAsync(exception);
+    }
 
     public static string TeamGroup(string teamId) => $"team:{teamId}";
 

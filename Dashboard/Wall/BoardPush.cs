@@ -1,19 +1,25 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.SignalR;
 using VanguardHub.Contracts.Board;
+using VanguardHub.Dashboard.Operations;
 
 namespace VanguardHub.Dashboard.Wall;
 
 /// <summary>This host's ear on the city board: what the board pushes goes out to this host's own connections.</summary>
-internal sealed class BoardPushObserver(IHubContext<BoardHub> hub) : IBoardObserver
+internal sealed class BoardPushObserver(IHubContext<BoardHub> hub, VanguardHubMetrics metrics, TimeProvider clock) : IBoardObserver
 {
-    public Task OnSnapshot(BoardSnapshot snapshot) => hub.Clients.All.SendAsync("board", snapshot);
+    public async Task OnSnapshot(BoardSnapshot snapshot)
+    {
+        await hub.Clients.All.SendAsync("board", snapshot);
+        metrics.SnapshotPushed();
+    }
 
     public async Task OnActivities(ImmutableArray<FeedItem> activities)
     {
         foreach (var item in activities)
         {
             await hub.Clients.All.SendAsync("activity", item);
+            metrics.ActivityPushed(clock.GetUtcNow() - item.Activity.RecordedAt);
         }
     }
 

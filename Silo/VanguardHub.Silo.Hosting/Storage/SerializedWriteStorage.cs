@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Orleans.Runtime;
 using Orleans.Storage;
 
@@ -10,20 +12,46 @@ namespace VanguardHub.Silo.Hosting.Storage;
 /// </summary>
 internal sealed class SerializedWriteStorage(IGrainStorage inner) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
+    public const string MeterName = "VanguardHub.Storage";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
+        "vanguardhub.storage.write.duration", "s", "Time to store one grain's state, waiting for the writer included.");
+    private static readonly Counter<long> Errors = Meter.CreateCounter<long>(
+        "vanguardhub.storage.errors", description: "Grain state reads and writes that failed.");
+
     private readonly SemaphoreSlim _writer = new(1, 1);
 
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        try
+        {
+            await inner.ReadStateAsync(stateName, grainId, grainState);
+        }
+        catch
+        {
+            Errors.Add(1, new KeyValuePair<string, object?>("operation", "read"));
+            throw;
+        }
+    }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        var started = Stopwatch.GetTimestamp();
         await _writer.WaitAsync();
         try
         {
             await inner.WriteStateAsync(stateName, grainId, grainState);
         }
+        catch
+        {
+            Errors.Add(1, new KeyValuePair<string, object?>("operation", "write"));
+            throw;
+        }
         finally
         {
             _writer.Release();
+            WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("state", stateName));
         }
     }
 

@@ -60,6 +60,34 @@ internal sealed class DashboardProcess : IAsyncDisposable
         return started;
     }
 
+    /// <summary>SIGTERM, as a service manager stops a service; waits for the process to exit by itself.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Runs the Dashboard's command mode (backup, restore) as its own process; returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunCommandAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet", [DashboardAssembly(), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return (process.ExitCode, await output + await error);
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed by the app.</summary>
     public void KillHard()
     {

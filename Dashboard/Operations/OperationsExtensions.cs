@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace VanguardHub.Dashboard.Operations;
+
+internal static class OperationsExtensions
+{
+    private const string Ready = "ready";
+
+    public static IHostApplicationBuilder AddOperations(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<VanguardHubMetrics>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<SiloReadiness>("silo", tags: [Ready])
+            .AddCheck<StorageReadiness>("storage", tags: [Ready])
+            .AddCheck<PushReadiness>("push", tags: [Ready]);
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddMeter(VanguardHubMetrics.MeterName, "VanguardHub.Storage", "Microsoft.Orleans")
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
+
+        // Traces go out only where an OTLP collector is configured (OTEL_EXPORTER_OTLP_ENDPOINT).
+        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter());
+            telemetry.WithMetrics(metrics => metrics.AddOtlpExporter());
+        }
+
+        return builder;
+    }
+
+    /// <summary>/healthz: the process is alive. /readyz: silo, storage and push all answer. /metrics: Prometheus.</summary>
+    public static WebApplication MapOperations(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = WriteReport });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static Task WriteReport(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), e.Value.Description }),
+        }, JsonSerializerOptions.Web));
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using VanguardHub.Contracts.Board;
+using VanguardHub.Dashboard.Wall;
+using VanguardHub.Silo.Hosting.Storage;
+
+namespace VanguardHub.Dashboard.Operations;
+
+/// <summary>The silo answers grain calls: the city board hands out its snapshot.</summary>
+internal sealed class SiloReadiness(IGrainFactory grains) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var snapshot = await grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot().WaitAsync(TimeSpan.FromSeconds(3), cancellationToken);
+            return HealthCheckResult.Healthy($"board version {snapshot.Version}");
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy("the silo does not answer", e);
+        }
+    }
+}
+
+/// <summary>The store file is there and answers a query.</summary>
+internal sealed class StorageReadiness(IOptions<StorageOptions> options) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await SqliteStore.CheckAsync(options.Value, cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy("the store does not answer", e);
+        }
+    }
+}
+
+/// <summary>This host is registered with the board, so its walls get pushes.</summary>
+internal sealed class PushReadiness(BoardPushService push) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(push.Registered ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("not registered with the board"));
+}

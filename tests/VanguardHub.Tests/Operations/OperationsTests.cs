@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using VanguardHub.Contracts.Activities;
+using VanguardHub.Tests.Api;
+using VanguardHub.Tests.Infrastructure;
+using VanguardHub.Tests.Process;
+using Xunit.Abstractions;
+using static VanguardHub.Tests.Infrastructure.TestData;
+
+namespace VanguardHub.Tests.Operations;
+
+public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly string[] Teams = [RedPomegranate, KeyEnterprises, Dianchi, "southernmost-kunming"];
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Readiness_goes_unready_when_the_store_is_unreachable_and_ready_again_when_it_returns()
+    {
+        await using var app = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), $"ready-{Guid.NewGuid():N}");
+        using var client = new HttpClient { BaseAddress = app.Address };
+        await Eventually(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK);
+        (await client.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var store = Path.Combine(_folder.Path, "vanguardhub.db");
+        File.Move(store, store + ".away");
+        var unready = await client.GetAsync("/readyz");
+        unready.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await unready.Json())["checks"]!["storage"]!["status"]!.GetValue<string>().Should().Be("Unhealthy");
+        (await client.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK, "the process itself is alive");
+
+        File.Move(store + ".away", store);
+        (await client.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Metrics_expose_the_named_series_and_they_move_when_an_activity_is_logged()
+    {
+        await using var factory = new DashboardFactory();
+        using var client = factory.CreateClient();
+        await client.PostActivity(Activity(RedPomegranate));
+        var before = Value(await client.GetStringAsync("/metrics"), "vanguardhub_activities_logged_total", "result=\"created\"");
+
+        (await client.PostActivity(Activity(RedPomegranate))).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await client.PostAsJsonAsync("/api/activities", new { id = Guid.NewGuid() })).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+
+        // The exporter caches a scrape for a moment; read again until the new figures show.
+        var metrics = "";
+        await Eventually(async () =>
+        {
+            metrics = await client.GetStringAsync("/metrics");
+            return Value(metrics, "vanguardhub_activities_logged_total", "result=\"created\"") > before;
+        });
+        Value(metrics, "vanguardhub_activities_logged_total", "result=\"created\"").Should().Be(before + 1);
+        Value(metrics, "vanguardhub_activities_logged_total", "result=\"invalid\"").Should().BeGreaterThanOrEqualTo(1);
+        metrics.Should().Contain("vanguardhub_activities_write_duration_seconds_bucket");
+        metrics.Should().Contain("vanguardhub_storage_write_duration_seconds_bucket");
+        metrics.Should().Contain("http_server_request_duration_seconds");
+    }
+
+    [Fact]
+    public async Task SIGTERM_under_a_stream_of_writes_loses_no_acknowledged_activity()
+    {
+        var serviceId = $"term-{Guid.NewGuid():N}";
+        var acknowledged = new ConcurrentBag<ActivityRecord>();
+        await using (var app = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId))
+        {
+            using var stop = new CancellationTokenSource();
+            var writers = Writers(app.Address, acknowledged, stop.Token);
+            await Eventually(() => Task.FromResult(acknowledged.Count >= 80));
+
+            var exit = await app.TerminateAsync(TimeSpan.FromSeconds(60));
+            stop.Cancel();
+            await writers;
+            output.WriteLine($"{acknowledged.Count} acknowledged; the service exited with {exit}");
+        }
+
+        await using var restarted = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId);
+        using var client = new HttpClient { BaseAddress = restarted.Address };
+        foreach (var activity in acknowledged)
+        {
+            (await client.GetAsync($"/api/activities/{activity.Id}")).StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        (await client.GetJson("/api/admin/consistency"))["consistent"]!.GetValue<bool>().Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_backup_taken_during_writes_restores_to_a_store_whose_aggregates_equal_its_log()
+    {
+        var serviceId = $"backup-{Guid.NewGuid():N}";
+        var backup = Path.Combine(_folder.Path, "backups", "vanguardhub-backup.db");
+        var live = Path.Combine(_folder.Path, "live");
+        var acknowledgedBeforeBackup = 0;
+        await using (var app = await DashboardProcess.StartAsync(live, FreePorts.Next(), serviceId))
+        {
+            var acknowledged = new ConcurrentBag<ActivityRecord>();
+            using var stop = new CancellationTokenSource();
+            var writers = Writers(app.Address, acknowledged, stop.Token);
+            await Eventually(() => Task.FromResult(acknowledged.Count >= 60));
+
+            acknowledgedBeforeBackup = acknowledged.Count;
+            var (code, text) = await DashboardProcess.RunCommandAsync("backup", backup, $"--Storage:DataDirectory={live}");
+            output.WriteLine(text);
+            code.Should().Be(0, text);
+            stop.Cancel();
+            await writers;
+        }
+
+        var restoredFolder = Path.Combine(_folder.Path, "restored");
+        var (restoreCode, restoreText) = await DashboardProcess.RunCommandAsync("restore", backup, $"--Storage:DataDirectory={restoredFolder}");
+        restoreCode.Should().Be(0, restoreText);
+
+        await using var restored = await DashboardProcess.StartAsync(restoredFolder, FreePorts.Next(), serviceId);
+        using var client = new HttpClient { BaseAddress = restored.Address };
+        var report = await client.GetJson("/api/admin/consistency");
+        output.WriteLine(report.ToJsonString());
+        report["consistent"]!.GetValue<bool>().Should().BeTrue();
+        report["storedActivities"]!.GetValue<long>().Should().BeGreaterThanOrEqualTo(acknowledgedBeforeBackup);
+    }
+
+    private static Task Writers(Uri address, ConcurrentBag<ActivityRecord> acknowledged, CancellationToken stop)
+    {
+        return Task.WhenAll(Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
+        {
+            using var client = new HttpClient { BaseAddress = address };
+            for (var i = 0; !stop.IsCancellationRequested && i < 5000; i++)
+            {
+                var activity = Activity(Teams[(w + i) % Teams.Length], residents: i % 30, partners: i % 5 == 0 ? [KfcCoffee] : []);
+                try
+                {
+                    if ((await client.PostAsJsonAsync("/api/activities", Body(activity), CancellationToken.None)).StatusCode == HttpStatusCode.Created)
+                    {
+                        acknowledged.Add(activity);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    return; // the service stopped
+                }
+            }
+        })));
+    }
+
+    private static double Value(string metrics, string series, string label)
+    {
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(series + "{", StringComparison.Ordinal) && l.Contains(label));
+        return line is null ? 0 : double.Parse(Regex.Match(line, @"\}\s+(\S+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The condition did not hold within 30 s.");
+    }
+}
