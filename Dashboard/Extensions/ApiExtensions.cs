@@ -10,6 +10,9 @@ internal static class ApiExtensions
     public static IHostApplicationBuilder AddVanguardHubApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+
+        // Nothing this service accepts is large; an activity is capped lower still (64 KiB).
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
@@ -21,6 +24,7 @@ internal static class ApiExtensions
     /// <summary>Errors as ProblemDetails; the wall at "/" and "/wall"; static files.</summary>
     public static WebApplication UseVanguardHubEdge(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRewriter(new RewriteOptions()

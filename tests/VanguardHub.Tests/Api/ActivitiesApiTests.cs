@@ -161,6 +161,22 @@ public sealed class ActivitiesApiTests(DashboardFactory factory) : IClassFixture
         catalog["districts"]!.AsArray().Should().HaveCount(15);
     }
 
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/wall")]
+    [InlineData("/api/board")]
+    [InlineData("/api/teams/no-such-team")]
+    public async Task Every_response_carries_the_security_headers(string path)
+    {
+        var response = await _client.GetAsync(path);
+
+        var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+        csp.Should().Contain("script-src 'self'").And.Contain("frame-ancestors 'none'").And.NotContain("unsafe-inline").And.NotContain("http");
+        response.Headers.GetValues("X-Content-Type-Options").Single().Should().Be("nosniff");
+        response.Headers.GetValues("Referrer-Policy").Single().Should().Be("no-referrer");
+        response.Headers.GetValues("X-Frame-Options").Single().Should().Be("DENY");
+    }
+
     private async Task<int> TeamActivities(string teamId) =>
         (await _client.GetJson($"/api/teams/{teamId}"))["aggregates"]!["total"]!["activities"]!.GetValue<int>();
 

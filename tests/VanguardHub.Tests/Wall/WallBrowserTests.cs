@@ -12,6 +12,7 @@ namespace VanguardHub.Tests.Wall;
 public sealed class WallBrowserTests : IAsyncLifetime
 {
     private static readonly float Generous = 30_000;
+    private readonly List<string> _violations = [];
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
 
@@ -27,6 +28,13 @@ public sealed class WallBrowserTests : IAsyncLifetime
     {
         var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } });
         page.Dialog += (_, dialog) => throw new InvalidOperationException($"The page opened a dialog: {dialog.Message}");
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                _violations.Add(message.Text);
+            }
+        };
         await page.GotoAsync(new Uri(address, $"/wall{query}").ToString());
         await Assertions.Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
         return page;
@@ -55,6 +63,7 @@ public sealed class WallBrowserTests : IAsyncLifetime
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ArtifactPath("wall.png"), FullPage = false });
         await Assertions.Expect(page.Locator("#wall-feed")).ToBeVisibleAsync();
+        _violations.Should().BeEmpty("the wall runs under the strict Content-Security-Policy the server sends");
     }
 
     [Fact]
