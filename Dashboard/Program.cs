@@ -28,6 +28,7 @@ app.MapEnterprisesApi();
 app.MapActivitiesApi();
 app.MapBoardApi();
 app.MapAdminApi();
+app.MapExportsApi();
 app.MapWall();
 app.MapOperations();
 app.AnnounceAddresses();

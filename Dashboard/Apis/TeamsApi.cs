@@ -71,7 +71,7 @@ internal static class TeamsApi
     }
 
     /// <summary>A day "2026-11-25" (Beijing time; "to" includes that whole day) or an instant with an offset.</summary>
-    private static DateTimeOffset? ParseBound(string? text, string field, bool isUpper, Dictionary<string, string[]> errors)
+    internal static DateTimeOffset? ParseBound(string? text, string field, bool isUpper, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(text))
         {

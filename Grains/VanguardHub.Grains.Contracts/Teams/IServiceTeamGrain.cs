@@ -64,6 +64,7 @@ public sealed record TimelineQuery
     /// <summary>1-based.</summary>
     [Id(3)] public int Page { get; init; } = 1;
     [Id(4)] public int PageSize { get; init; } = 20;
+    [Id(5)] public string? District { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("vh.TimelinePage")]

@@ -219,7 +219,7 @@ internal sealed partial class ServiceTeamGrain(
             }
 
             // A month wholly inside the range needs no reading just to be counted.
-            var countOnly = query.Domain is null
+            var countOnly = query.Domain is null && query.District is null
                 && (query.From is null || query.From <= monthStart)
                 && (query.To is null || monthEnd <= query.To);
             if (countOnly)
@@ -236,6 +236,7 @@ internal sealed partial class ServiceTeamGrain(
                 .Where(a => query.From is null || a.OccurredAt >= query.From)
                 .Where(a => query.To is null || a.OccurredAt < query.To)
                 .Where(a => query.Domain is null || a.Domain == query.Domain)
+                .Where(a => query.District is null || a.District == query.District)
                 .OrderByDescending(a => a.OccurredAt)
                 .ThenByDescending(a => a.Sequence)
                 .ToList();
