@@ -21,7 +21,7 @@ internal static class ApiExtensions
         return builder;
     }
 
-    /// <summary>Errors as ProblemDetails; the wall at "/" and "/wall"; static files.</summary>
+    /// <summary>Errors as ProblemDetails; the pages (the wall at "/" and "/wall", "/log", "/teams/{id}", "/enterprises/{id}"); static files.</summary>
     public static WebApplication UseVanguardHubEdge(this WebApplication app)
     {
         app.UseSecurityHeaders();
@@ -29,7 +29,10 @@ internal static class ApiExtensions
         app.UseStatusCodePages();
         app.UseRewriter(new RewriteOptions()
             .AddRewrite("^$", "wall.html", skipRemainingRules: true)
-            .AddRewrite("^wall/?$", "wall.html", skipRemainingRules: true));
+            .AddRewrite("^wall/?$", "wall.html", skipRemainingRules: true)
+            .AddRewrite("^log/?$", "log.html", skipRemainingRules: true)
+            .AddRewrite("^teams/[a-z0-9-]{1,64}/?$", "team.html", skipRemainingRules: true)
+            .AddRewrite("^enterprises/[a-z0-9-]{1,64}/?$", "enterprise.html", skipRemainingRules: true));
         app.UseStaticFiles();
         return app;
     }

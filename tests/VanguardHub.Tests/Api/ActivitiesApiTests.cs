@@ -34,8 +34,8 @@ public sealed class ActivitiesApiTests(DashboardFactory factory) : IClassFixture
         var enterprise = await _client.GetJson($"/api/enterprises/{KfcCoffee}");
         enterprise["totals"]!["byTeam"]![Dianchi]!["activities"]!.GetValue<int>().Should().BeGreaterThan(0);
 
-        var board = await Eventually(async () => await _client.GetJson("/api/board"),
-            b => b["recent"]!.AsArray().Any(f => f!["activity"]!["id"]!.GetValue<Guid>() == activity.Id));
+        var board = await Poll.Until(async () => await _client.GetJson("/api/board") is var b
+            && b["recent"]!.AsArray().Any(f => f!["activity"]!["id"]!.GetValue<Guid>() == activity.Id) ? b : null);
         board["version"]!.GetValue<long>().Should().BePositive();
         board["leaderboard"]!.AsArray().Should().HaveCount(58);
     }
@@ -179,18 +179,4 @@ public sealed class ActivitiesApiTests(DashboardFactory factory) : IClassFixture
 
     private async Task<int> TeamActivities(string teamId) =>
         (await _client.GetJson($"/api/teams/{teamId}"))["aggregates"]!["total"]!["activities"]!.GetValue<int>();
-
-    private static async Task<JsonNode> Eventually(Func<Task<JsonNode>> read, Func<JsonNode, bool> condition)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var value = await read();
-            if (condition(value) || attempt == 100)
-            {
-                return value;
-            }
-
-            await Task.Delay(20);
-        }
-    }
 }

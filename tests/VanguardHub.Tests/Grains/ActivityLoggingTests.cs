@@ -87,7 +87,7 @@ public sealed class ActivityLoggingTests : IAsyncLifetime
         await Team(Dianchi).LogActivity(Activity(Dianchi, domain: "ecology", district: "guandu", residents: 5));
         await Team(Dianchi).LogActivity(Activity(Dianchi, domain: "ecology", district: "xishan", residents: 5));
         await Team(RedPomegranate).LogActivity(Activity(RedPomegranate, residents: 50));
-        var after = await WaitForBoard(board, s => s.Totals.Activities == 3);
+        var after = await Poll.Until(async () => await board.GetSnapshot() is { Totals.Activities: 3 } snapshot ? snapshot : null);
 
         after.Version.Should().BeGreaterThan(before.Version);
         after.Totals.Outcomes.ResidentsServed.Should().Be(60);
@@ -246,20 +246,5 @@ public sealed class ActivityLoggingTests : IAsyncLifetime
         report.BoardActivities.Should().Be(2);
         (await Team(Dianchi).GetSummary()).Aggregates.Total.Outcomes.ResidentsServed.Should().Be(24);
         (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary()).Totals.Total.Activities.Should().Be(1);
-    }
-
-    private static async Task<BoardSnapshot> WaitForBoard(ICityBoardGrain board, Func<BoardSnapshot, bool> condition)
-    {
-        // Teams report to the board one-way; the report lands right after the acknowledgement.
-        for (var attempt = 0; ; attempt++)
-        {
-            var snapshot = await board.GetSnapshot();
-            if (condition(snapshot) || attempt == 100)
-            {
-                return snapshot;
-            }
-
-            await Task.Delay(20);
-        }
     }
 }

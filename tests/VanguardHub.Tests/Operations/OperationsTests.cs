@@ -23,7 +23,7 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
     {
         await using var app = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), $"ready-{Guid.NewGuid():N}");
         using var client = new HttpClient { BaseAddress = app.Address };
-        await Eventually(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK);
+        await Poll.Until(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK);
         (await client.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
 
         var store = Path.Combine(_folder.Path, "vanguardhub.db");
@@ -50,7 +50,7 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
 
         // The exporter caches a scrape for a moment; read again until the new figures show.
         var metrics = "";
-        await Eventually(async () =>
+        await Poll.Until(async () =>
         {
             metrics = await client.GetStringAsync("/metrics");
             return Value(metrics, "vanguardhub_activities_logged_total", "result=\"created\"") > before;
@@ -71,7 +71,7 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         {
             using var stop = new CancellationTokenSource();
             var writers = Writers(app.Address, acknowledged, stop.Token);
-            await Eventually(() => Task.FromResult(acknowledged.Count >= 80));
+            await Poll.Until(() => Task.FromResult(acknowledged.Count >= 80));
 
             var exit = await app.TerminateAsync(TimeSpan.FromSeconds(60));
             stop.Cancel();
@@ -101,7 +101,7 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
             var acknowledged = new ConcurrentBag<ActivityRecord>();
             using var stop = new CancellationTokenSource();
             var writers = Writers(app.Address, acknowledged, stop.Token);
-            await Eventually(() => Task.FromResult(acknowledged.Count >= 60));
+            await Poll.Until(() => Task.FromResult(acknowledged.Count >= 60));
 
             acknowledgedBeforeBackup = acknowledged.Count;
             var (code, text) = await DashboardProcess.RunCommandAsync("backup", backup, $"--Storage:DataDirectory={live}");
@@ -150,20 +150,5 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
     {
         var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(series + "{", StringComparison.Ordinal) && l.Contains(label));
         return line is null ? 0 : double.Parse(Regex.Match(line, @"\}\s+(\S+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException("The condition did not hold within 30 s.");
     }
 }

@@ -13,7 +13,6 @@ namespace VanguardHub.Tests.Wall;
 
 public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<LiveDashboardFactory>, IAsyncLifetime
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(20);
     private readonly HttpClient _client = new() { BaseAddress = factory.Address };
     private readonly ConcurrentQueue<BoardSnapshot> _snapshots = new();
     private readonly ConcurrentQueue<FeedItem> _activities = new();
@@ -41,11 +40,11 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
 
         (await _client.PostActivity(activity)).StatusCode.Should().Be(HttpStatusCode.Created);
 
-        var pushed = await Until(() => _snapshots.LastOrDefault(s => s.Recent.Any(f => f.Activity.Id == activity.Id)));
+        var pushed = await Poll.Until(() => _snapshots.LastOrDefault(s => s.Recent.Any(f => f.Activity.Id == activity.Id)));
         pushed.Version.Should().BeGreaterThan(shown.Version);
         pushed.Totals.Activities.Should().Be(shown.Totals.Activities + 1);
         pushed.Recent[0].Activity.Title.Should().Be("蓝藻巡查");
-        var fed = await Until(() => _activities.FirstOrDefault(f => f.Activity.Id == activity.Id));
+        var fed = await Poll.Until(() => _activities.FirstOrDefault(f => f.Activity.Id == activity.Id));
         fed.TeamNameZh.Should().Be("滇池保护治理先锋服务队");
     }
 
@@ -63,7 +62,7 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
             response.StatusCode.Should().Be(HttpStatusCode.Created);
         });
 
-        var last = await Until(() => _snapshots.LastOrDefault(s => s.Totals.Activities == before + 500));
+        var last = await Poll.Until(() => _snapshots.LastOrDefault(s => s.Totals.Activities == before + 500));
         await Task.Delay(1000); // anything still on its way
         var board = JsonSerializer.Deserialize<BoardSnapshot>(await _client.GetStringAsync("/api/board"), ApiClient.Web)!;
         var pushes = _snapshots.Count;
@@ -86,27 +85,11 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
         var activity = Activity(RedPomegranate, residents: 3);
         await _client.PostActivity(activity);
 
-        var update = await Until(() => updates.FirstOrDefault(u => u.Recent.Any(a => a.Id == activity.Id)));
+        var update = await Poll.Until(() => updates.FirstOrDefault(u => u.Recent.Any(a => a.Id == activity.Id)));
         update.TeamId.Should().Be(RedPomegranate);
         update.Aggregates.Total.Activities.Should().Be(summary.Aggregates.Total.Activities + 1);
 
         var unknown = () => _hub.InvokeAsync<TeamSummary>("WatchTeam", "no-such-team");
         await unknown.Should().ThrowAsync<HubException>();
-    }
-
-    private static async Task<T> Until<T>(Func<T?> probe)
-    {
-        var deadline = DateTime.UtcNow + Generous;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (probe() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException($"Nothing arrived within {Generous.TotalSeconds} s.");
     }
 }
