@@ -58,7 +58,11 @@ internal sealed partial class ServiceTeamGrain(
 
         var request = new PendingLog(activity, new TaskCompletionSource<LogResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         _queue.Add(request);
-        _writing ??= WriteQueued();
+        if (_writing is null || _writing.IsCompleted)
+        {
+            _writing = WriteQueued();
+        }
+
         return request.Result.Task;
     }
 
