@@ -1,0 +1,357 @@
+// The team drill-down page: /teams/{teamId} (or /team.html?id=…). Profile, rank, outcome tiles, trend, breakdowns,
+// partner enterprises and a filterable, paged timeline with exports; kept live through WatchTeam on /hubs/board.
+import {
+  t, tOther, lang, initPage, pageId, getJson, formatNumber, beijingDay, beijingDateTime, addDays, weekdayMon0, el,
+  loadCatalog, nameOf, renderTiles, renderBars, domainRows, activityItem, showMessage, setAsOf, startLive, withLang,
+} from './drill-common.js';
+
+const PAGE_SIZE = 20;
+const teamId = pageId();
+const $ = (id) => document.getElementById(id);
+
+let catalog;
+let profile = null;
+let aggregates = null;
+let lastActivityAt = null;
+let trendMode = 'day';
+let chart = null;
+const enterpriseNames = new Map(); // id → profile
+const partnerCounts = new Map(); // enterprise id → activity count seen (recent + loaded timeline pages)
+const seenActivities = new Set();
+const filter = { from: '', to: '', domain: '', page: 1 };
+let timelineTotal = 0;
+let timelineSeq = 0;
+
+const partnerName = (id) => nameOf(enterpriseNames.get(id)) || id;
+
+function renderProfile() {
+  $('team-name').textContent = nameOf(profile);
+  document.title = `${nameOf(profile)} · ${t('appName')}`;
+  $('team-sample').hidden = !profile.sample;
+  const units = (lang === 'en' ? profile.leadUnitsEn : profile.leadUnitsZh) ?? [];
+  const unitsBox = $('team-lead-units');
+  unitsBox.replaceChildren();
+  if (units.length) {
+    unitsBox.append(el('span', 'muted', `${t('leadUnits')}${lang === 'en' ? ': ' : '：'}`));
+    unitsBox.append(document.createTextNode(units.join(lang === 'en' ? '; ' : '；')));
+  }
+  $('team-members').textContent = `${formatNumber(profile.members ?? 0)}${t('membersUnit') ? ` ${t('membersUnit')}` : ''}`;
+  $('team-district').textContent = catalog.districtName(profile.homeDistrict);
+  const dBox = $('team-domains');
+  dBox.replaceChildren();
+  for (const code of profile.domains ?? []) dBox.append(el('span', 'chip chip-domain', catalog.domainName(code)));
+}
+
+function renderLast() {
+  $('team-last').textContent = lastActivityAt ? beijingDateTime(lastActivityAt) : t('none');
+}
+
+function renderRank(leaderboard) {
+  if (!Array.isArray(leaderboard)) return;
+  const row = leaderboard.find((r) => r.teamId === teamId);
+  const box = $('team-rank');
+  box.replaceChildren();
+  if (!row) { box.textContent = t('rankNone'); return; }
+  box.append(el('strong', 'rank-number', t('rankOf', row.rank, leaderboard.length)));
+  if (row.previousRank && row.previousRank !== row.rank) {
+    const up = row.previousRank > row.rank;
+    box.append(el('span', up ? 'rank-move up' : 'rank-move down', `${up ? '▲' : '▼'}${Math.abs(row.previousRank - row.rank)}`));
+  }
+}
+
+function renderAggregates(asOf) {
+  renderTiles($('team-tiles'), aggregates?.total);
+  setAsOf($('team-asof'), asOf);
+  renderBars($('team-domains-bars'), domainRows(aggregates?.byDomain, catalog));
+  const districts = Object.entries(aggregates?.byDistrict ?? {})
+    .map(([code, tally]) => ({ label: catalog.districtName(code), value: tally?.activities ?? 0 }))
+    .filter((r) => r.value > 0)
+    .sort((a, b) => b.value - a.value)
+    .slice(0, 8);
+  renderBars($('team-districts-bars'), districts);
+  renderTrend();
+}
+
+function trendSeries() {
+  const byDay = new Map((aggregates?.daily ?? []).map((d) => [d.day, d.tally]));
+  const today = beijingDay(Date.now());
+  const labels = [];
+  const acts = [];
+  const residents = [];
+  if (trendMode === 'day') {
+    for (let i = 29; i >= 0; i--) {
+      const day = addDays(today, -i);
+      const tally = byDay.get(day);
+      labels.push(day.slice(5));
+      acts.push(tally?.activities ?? 0);
+      residents.push(tally?.outcomes?.residentsServed ?? 0);
+    }
+  } else {
+    const thisMonday = addDays(today, -weekdayMon0(today));
+    for (let w = 12; w >= 0; w--) {
+      const monday = addDays(thisMonday, -7 * w);
+      let a = 0;
+      let r = 0;
+      for (let i = 0; i < 7; i++) {
+        const tally = byDay.get(addDays(monday, i));
+        a += tally?.activities ?? 0;
+        r += tally?.outcomes?.residentsServed ?? 0;
+      }
+      labels.push(t('weekOf', monday.slice(5)));
+      acts.push(a);
+      residents.push(r);
+    }
+  }
+  return { labels, acts, residents };
+}
+
+function renderTrend() {
+  const box = $('trend-chart');
+  if (!globalThis.echarts || !box) return;
+  if (!chart) {
+    chart = globalThis.echarts.init(box, null, { renderer: 'canvas' });
+    new ResizeObserver(() => chart.resize()).observe(box);
+  }
+  const s = trendSeries();
+  chart.setOption({
+    animationDuration: 300,
+    grid: { left: 8, right: 8, top: 34, bottom: 4, containLabel: true },
+    legend: { top: 0, textStyle: { color: '#475569' }, data: [t('activities'), t('residentsServed')] },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: s.labels, axisLabel: { color: '#64748b' }, axisLine: { lineStyle: { color: '#cbd5e1' } } },
+    yAxis: [
+      { type: 'value', minInterval: 1, axisLabel: { color: '#64748b' }, splitLine: { lineStyle: { color: '#eef2f7' } } },
+      { type: 'value', minInterval: 1, axisLabel: { color: '#94a3b8' }, splitLine: { show: false } },
+    ],
+    series: [
+      { name: t('activities'), type: 'bar', data: s.acts, itemStyle: { color: '#c8102e', borderRadius: [3, 3, 0, 0] }, barMaxWidth: 22 },
+      { name: t('residentsServed'), type: 'line', yAxisIndex: 1, data: s.residents, smooth: false, symbol: 'none', lineStyle: { color: '#d69e2e', width: 2 }, itemStyle: { color: '#d69e2e' } },
+    ],
+  }, { notMerge: false });
+}
+
+function notePartners(activities) {
+  let changed = false;
+  for (const a of activities ?? []) {
+    if (!a || seenActivities.has(a.id)) continue;
+    seenActivities.add(a.id);
+    for (const p of a.partners ?? []) {
+      partnerCounts.set(p, (partnerCounts.get(p) ?? 0) + 1);
+      changed = true;
+    }
+  }
+  if (changed || !$('team-partners').childElementCount) renderPartners();
+}
+
+function renderPartners() {
+  const list = $('team-partners');
+  list.replaceChildren();
+  const rows = [...partnerCounts.entries()].sort((a, b) => b[1] - a[1]);
+  if (!rows.length) {
+    list.append(el('li', 'empty', t('partnersEmpty')));
+    return;
+  }
+  for (const [id, n] of rows) {
+    const li = el('li', 'pill');
+    const a = el('a', null, partnerName(id));
+    a.href = withLang(`/enterprises/${encodeURIComponent(id)}`);
+    li.append(a, el('span', 'pill-count', formatNumber(n)));
+    list.append(li);
+  }
+}
+
+function filterParams() {
+  const p = new URLSearchParams();
+  if (filter.from) p.set('from', filter.from);
+  if (filter.to) p.set('to', filter.to);
+  if (filter.domain) p.set('domain', filter.domain);
+  return p;
+}
+
+function updateExports() {
+  const p = filterParams();
+  p.set('teamId', teamId);
+  $('export-csv').href = `/api/exports/activities.csv?${p}`;
+  $('export-xlsx').href = `/api/exports/activities.xlsx?${p}`;
+}
+
+function showFilterError(text) {
+  const box = $('filter-error');
+  box.textContent = text ?? '';
+  box.hidden = !text;
+}
+
+async function loadTimeline() {
+  const seq = ++timelineSeq;
+  const p = filterParams();
+  p.set('page', String(filter.page));
+  p.set('pageSize', String(PAGE_SIZE));
+  let r;
+  try {
+    r = await getJson(`/api/teams/${encodeURIComponent(teamId)}/activities?${p}`);
+  } catch {
+    if (seq === timelineSeq) showFilterError(t('loadFailed'));
+    return;
+  }
+  if (seq !== timelineSeq) return;
+  if (r.status === 400) {
+    const errs = r.data?.errors ?? {};
+    const msgs = Object.entries(errs).map(([f, m]) => `${f}: ${[].concat(m).join(' ')}`);
+    showFilterError(t('badRequest') + (msgs.join('; ') || r.data?.detail || r.data?.title || ''));
+    return;
+  }
+  if (!r.ok || !r.data) { showFilterError(t('loadFailed')); return; }
+  showFilterError('');
+  const data = r.data;
+  timelineTotal = data.total ?? 0;
+  const pages = Math.max(1, Math.ceil(timelineTotal / (data.pageSize || PAGE_SIZE)));
+  if (filter.page > pages && timelineTotal > 0) {
+    filter.page = pages;
+    loadTimeline();
+    return;
+  }
+  const list = $('timeline');
+  list.replaceChildren(...(data.items ?? []).map((a) => activityItem(a, catalog, { partnerName })));
+  $('timeline-empty').hidden = (data.items ?? []).length > 0;
+  $('timeline-total').textContent = t('totalItems', formatNumber(timelineTotal));
+  $('page-info').textContent = t('pageOf', filter.page, pages);
+  $('page-prev').disabled = filter.page <= 1;
+  $('page-next').disabled = filter.page >= pages;
+  notePartners(data.items);
+}
+
+function isFirstUnfiltered() {
+  return filter.page === 1 && !filter.from && !filter.to && !filter.domain;
+}
+
+let refreshTimer = null;
+function scheduleTimelineRefresh() {
+  if (refreshTimer !== null) return;
+  refreshTimer = setTimeout(() => {
+    refreshTimer = null;
+    if (isFirstUnfiltered()) loadTimeline();
+  }, 800);
+}
+
+function applySummary(s) {
+  if (!s) return;
+  if (s.profile) profile = s.profile;
+  if (s.aggregates) aggregates = s.aggregates;
+  if (s.lastActivityAt !== undefined) lastActivityAt = s.lastActivityAt;
+  else if (s.recent?.length) lastActivityAt = s.recent[0].occurredAt ?? lastActivityAt;
+  renderAggregates(s.asOf);
+  renderLast();
+  notePartners(s.recent);
+}
+
+function wireControls() {
+  const select = $('filter-domain');
+  for (const d of catalog.domains) {
+    const o = el('option', null, lang === 'en' ? d.nameEn : d.nameZh);
+    o.value = d.code;
+    select.append(o);
+  }
+  $('filters').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const from = $('filter-from').value;
+    const to = $('filter-to').value;
+    if (from && to && from > to) { showFilterError(t('badRequest') + t('fromAfterTo')); return; }
+    filter.from = from;
+    filter.to = to;
+    filter.domain = select.value;
+    filter.page = 1;
+    updateExports();
+    loadTimeline();
+  });
+  $('filter-reset').addEventListener('click', () => {
+    $('filter-from').value = '';
+    $('filter-to').value = '';
+    select.value = '';
+    filter.from = filter.to = filter.domain = '';
+    filter.page = 1;
+    updateExports();
+    loadTimeline();
+  });
+  $('page-prev').addEventListener('click', () => {
+    if (filter.page > 1) { filter.page--; loadTimeline(); }
+  });
+  $('page-next').addEventListener('click', () => {
+    filter.page++;
+    loadTimeline();
+  });
+  $('trend-day').addEventListener('click', () => setTrend('day'));
+  $('trend-week').addEventListener('click', () => setTrend('week'));
+}
+
+function setTrend(mode) {
+  trendMode = mode;
+  $('trend-day').setAttribute('aria-pressed', String(mode === 'day'));
+  $('trend-week').setAttribute('aria-pressed', String(mode === 'week'));
+  renderTrend();
+}
+
+async function main() {
+  initPage();
+  if (!teamId) { showMessage(t('noTeam'), t('noTeamHint'), tOther('noTeam')); return; }
+  catalog = await loadCatalog();
+  let team;
+  try {
+    team = await getJson(`/api/teams/${encodeURIComponent(teamId)}`);
+  } catch {
+    showMessage(t('loadFailed'));
+    return;
+  }
+  if (team.status === 404) { showMessage(t('noTeam'), t('noTeamHint'), tOther('noTeam')); return; }
+  if (!team.ok || !team.data) { showMessage(t('loadFailed')); return; }
+
+  profile = team.data.profile;
+  renderProfile();
+  wireControls();
+  updateExports();
+  applySummary(team.data);
+  loadTimeline();
+
+  getJson('/api/enterprises').then((r) => {
+    if (!r.ok || !Array.isArray(r.data)) return;
+    for (const e of r.data) if (e?.profile?.id) enterpriseNames.set(e.profile.id, e.profile);
+    renderPartners();
+    // re-label partner links already in the timeline
+    for (const a of document.querySelectorAll('.activity-partners a')) {
+      const id = decodeURIComponent(new URL(a.href).pathname.split('/').pop());
+      a.textContent = partnerName(id);
+    }
+  }).catch(() => {});
+  getJson('/api/board').then((r) => { if (r.ok) renderRank(r.data?.leaderboard); }).catch(() => {});
+  // Partner enterprises over the team's latest 200 activities (plus whatever the timeline and live updates show).
+  getJson(`/api/teams/${encodeURIComponent(teamId)}/activities?page=1&pageSize=200`)
+    .then((r) => { if (r.ok) notePartners(r.data?.items); }).catch(() => {});
+
+  let lastBoardVersion = -1;
+  startLive({
+    handlers: {
+      activity: () => {}, // the city-wide feed: not shown here ("team" messages carry this team's changes)
+      heartbeat: () => {},
+      team: (msg) => {
+        if (!msg || msg.teamId !== teamId) return;
+        applySummary({ aggregates: msg.aggregates, recent: msg.recent, asOf: msg.asOf });
+        if (isFirstUnfiltered()) scheduleTimelineRefresh();
+      },
+      board: (snap) => {
+        if (!snap) return;
+        if (typeof snap.version === 'number') {
+          if (snap.version <= lastBoardVersion) return;
+          lastBoardVersion = snap.version;
+        }
+        renderRank(snap.leaderboard);
+      },
+    },
+    onConnected: async (connection) => {
+      const summary = await connection.invoke('WatchTeam', teamId);
+      applySummary(summary);
+      if (isFirstUnfiltered()) scheduleTimelineRefresh();
+      getJson('/api/board').then((r) => { if (r.ok) renderRank(r.data?.leaderboard); }).catch(() => {});
+    },
+  });
+}
+
+main();

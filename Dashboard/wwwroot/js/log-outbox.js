@@ -1,0 +1,132 @@
+// The outbox: every submitted activity is written to localStorage before it is sent, then sent (and resent
+// with the same id and the identical body) until the server answers. Saved entries are kept (at most
+// MAX_SAVED, newest first) so the leader can see they went through; waiting and failed entries are all kept.
+
+const KEY = 'vanguardhub.log.outbox.v1';
+export const MAX_SAVED = 20;
+const TIMEOUT_MS = 15000;
+
+export function readOutbox() {
+  try {
+    const raw = localStorage.getItem(KEY);
+    const list = raw ? JSON.parse(raw) : [];
+    return Array.isArray(list) ? list.filter(e => e && typeof e.id === 'string' && e.body) : [];
+  } catch { return []; }
+}
+
+function prune(list) {
+  const keep = list.filter(e => e.state !== 'saved');
+  const saved = list.filter(e => e.state === 'saved')
+    .sort((a, b) => (b.savedAt || b.createdAt || '').localeCompare(a.savedAt || a.createdAt || ''))
+    .slice(0, MAX_SAVED);
+  const ids = new Set([...keep, ...saved].map(e => e.id));
+  return list.filter(e => ids.has(e.id));
+}
+
+/** Writes the list; throws when the device storage refuses it (quota). */
+export function writeOutbox(list) {
+  localStorage.setItem(KEY, JSON.stringify(prune(list)));
+}
+
+export function putEntry(entry) {
+  const list = readOutbox().filter(e => e.id !== entry.id);
+  list.push(entry);
+  writeOutbox(list);
+}
+
+export function updateEntry(id, patch) {
+  const list = readOutbox();
+  const e = list.find(x => x.id === id);
+  if (!e) return null;
+  Object.assign(e, patch);
+  try { writeOutbox(list); } catch { /* storage full: keep going, the state is shown from memory */ }
+  return e;
+}
+
+export function removeEntry(id) {
+  try { writeOutbox(readOutbox().filter(e => e.id !== id)); } catch { /* ignore */ }
+}
+
+const inFlight = new Set();
+export function isSending(id) { return inFlight.has(id); }
+
+/**
+ * Sends one entry (its stored body, unchanged) and records the outcome:
+ *  201/200 -> saved; network error, timeout, 408, 429, 5xx -> waiting; other 4xx -> failed (not retried).
+ * Returns { state, status, problem } or null when that entry is already being sent.
+ */
+export async function sendEntry(entry) {
+  if (inFlight.has(entry.id)) return null;
+  inFlight.add(entry.id);
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), TIMEOUT_MS);
+  const attempts = (entry.attempts || 0) + 1;
+  const now = new Date().toISOString();
+  let result;
+  try {
+    const res = await fetch('/api/activities', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
+      body: entry.bodyJson || JSON.stringify(entry.body),
+      signal: ctrl.signal,
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
+    let problem = null;
+    if (!res.ok) {
+      try { problem = await res.json(); } catch { problem = null; }
+    }
+    if (res.status === 201 || res.status === 200) {
+      result = { state: 'saved', status: res.status, problem: null };
+    } else if (res.status >= 500 || res.status === 408 || res.status === 429) {
+      result = { state: 'waiting', status: res.status, problem };
+    } else {
+      result = { state: 'failed', status: res.status, problem };
+    }
+  } catch {
+    result = { state: 'waiting', status: 0, problem: null };
+  } finally {
+    clearTimeout(timer);
+    inFlight.delete(entry.id);
+  }
+  const patch = { state: result.state, status: result.status, attempts, lastTryAt: now };
+  if (result.state === 'saved') { patch.savedAt = now; patch.problem = null; }
+  if (result.state === 'failed') patch.problem = slimProblem(result.problem);
+  updateEntry(entry.id, patch);
+  return result;
+}
+
+// Keep only what the page shows of a ProblemDetails body (bounded size in storage).
+function slimProblem(p) {
+  if (!p || typeof p !== 'object') return null;
+  const out = {};
+  if (typeof p.title === 'string') out.title = p.title.slice(0, 300);
+  if (typeof p.detail === 'string') out.detail = p.detail.slice(0, 500);
+  if (typeof p.field === 'string') out.field = p.field.slice(0, 100);
+  if (p.errors && typeof p.errors === 'object') {
+    out.errors = {};
+    for (const [k, v] of Object.entries(p.errors).slice(0, 40)) {
+      const msgs = Array.isArray(v) ? v : [v];
+      out.errors[String(k).slice(0, 100)] = msgs.slice(0, 5).map(m => String(m).slice(0, 300));
+    }
+  }
+  return out;
+}
+
+let resending = false;
+/** Resends every waiting entry, one at a time. onEach is called after each answer. */
+export async function resendWaiting(onEach) {
+  if (resending) return;
+  resending = true;
+  try {
+    const waiting = readOutbox().filter(e => e.state === 'waiting');
+    for (const e of waiting) {
+      const r = await sendEntry(e);
+      onEach?.(e, r);
+      // A network failure means the rest would fail too: try them next time.
+      if (r && r.state === 'waiting' && r.status === 0) break;
+    }
+  } finally {
+    resending = false;
+  }
+}

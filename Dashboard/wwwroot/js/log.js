@@ -1,0 +1,546 @@
+// VanguardHub · the team leader's activity form (/log). Mobile first, works on a weak network:
+// every entry is kept in a localStorage outbox before it is sent and resent with the same id until stored.
+// User-typed text is only ever rendered with textContent.
+import { t, nameOf, applyStaticLabels } from './log-i18n.js';
+import { readOutbox, putEntry, removeEntry, sendEntry, resendWaiting, isSending } from './log-outbox.js';
+
+const OUTCOMES = ['householdsVisited', 'residentsServed', 'enterprisesServed', 'problemsSolved',
+  'disputesMediated', 'policySessions', 'projectsLanded'];
+const MAX_PARTNERS = 20;
+const TEAM_KEY = 'vanguardhub.log.team';
+const CACHE_KEY = 'vanguardhub.log.lists.v1';
+const BEIJING_MS = 8 * 3600 * 1000;
+const RETRY_MS = 30000;
+
+// Used when neither the server nor the device cache can give the catalog.
+const FALLBACK_CATALOG = {
+  domains: [
+    ['industry', '产业培育', 'Industry cultivation'], ['investment', '招商引资', 'Investment promotion'],
+    ['business-environment', '营商环境优化', 'Business environment'], ['urban', '城市建设管理', 'Urban construction and management'],
+    ['ecology', '生态环境保护', 'Ecological protection'], ['governance', '基层社会治理', 'Grassroots governance'],
+    ['livelihood', '保障改善民生', "People's livelihood"],
+  ].map(([code, nameZh, nameEn]) => ({ code, nameZh, nameEn })),
+  districts: [
+    ['wuhua', '五华区', 'Wuhua'], ['panlong', '盘龙区', 'Panlong'], ['guandu', '官渡区', 'Guandu'], ['xishan', '西山区', 'Xishan'],
+    ['chenggong', '呈贡区', 'Chenggong'], ['jinning', '晋宁区', 'Jinning'], ['dongchuan', '东川区', 'Dongchuan'],
+    ['anning', '安宁市', 'Anning'], ['fumin', '富民县', 'Fumin'], ['yiliang', '宜良县', 'Yiliang'], ['shilin', '石林县', 'Shilin'],
+    ['songming', '嵩明县', 'Songming'], ['luquan', '禄劝县', 'Luquan'], ['xundian', '寻甸县', 'Xundian'], ['mohan', '磨憨', 'Mohan'],
+  ].map(([code, nameZh, nameEn]) => ({ code, nameZh, nameEn })),
+};
+
+const $ = id => document.getElementById(id);
+const el = (tag, cls, text) => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text != null) e.textContent = text;
+  return e;
+};
+
+const state = {
+  teams: [],          // [{ id, nameZh, nameEn, homeDistrict, domains }]
+  enterprises: [],    // [{ id, nameZh, nameEn, kind }]
+  partners: [],       // chosen enterprise ids, in order
+  submitting: false,
+  replacesId: null,   // a failed outbox entry that the form's content is fixing
+  waitingConfirmId: null, // the entry the "waiting" confirmation talks about
+};
+
+// ---------- time (Beijing, UTC+8, whatever the phone's zone) ----------
+function beijingLocalNow() {
+  return new Date(Date.now() + BEIJING_MS).toISOString().slice(0, 16); // "YYYY-MM-DDTHH:MM"
+}
+function toOffsetIso(localValue) {
+  // datetime-local gives "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS(.sss)"
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(localValue || '');
+  if (!m) return null;
+  return `${m[1]}T${m[2]}:${m[3]}:${m[4] || '00'}+08:00`;
+}
+function fromOffsetIso(iso) {
+  const d = new Date(iso);
+  if (isNaN(d)) return '';
+  return new Date(d.getTime() + BEIJING_MS).toISOString().slice(0, 16);
+}
+function shortBeijing(iso) {
+  const v = fromOffsetIso(iso);
+  return v ? `${v.slice(0, 10)} ${v.slice(11, 16)}` : '';
+}
+
+// ---------- fetching the lists ----------
+async function getJson(url) {
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), 15000);
+  try {
+    const res = await fetch(url, { signal: ctrl.signal, headers: { accept: 'application/json' } });
+    if (!res.ok) throw new Error(String(res.status));
+    return await res.json();
+  } finally { clearTimeout(timer); }
+}
+function readCache() {
+  try { return JSON.parse(localStorage.getItem(CACHE_KEY)) || {}; } catch { return {}; }
+}
+function writeCache(c) {
+  try { localStorage.setItem(CACHE_KEY, JSON.stringify(c)); } catch { /* cache is optional */ }
+}
+
+async function loadLists() {
+  const cache = readCache();
+  const [cat, teams, ents] = await Promise.allSettled([
+    getJson('/api/catalog'), getJson('/api/teams'), getJson('/api/enterprises')]);
+  let usedCache = false;
+  const catalog = cat.status === 'fulfilled' && cat.value?.domains ? cat.value : (usedCache = true, cache.catalog || FALLBACK_CATALOG);
+  let teamList;
+  if (teams.status === 'fulfilled' && Array.isArray(teams.value)) {
+    teamList = teams.value.map(x => x.profile || x).filter(p => p && p.id)
+      .map(p => ({ id: p.id, nameZh: p.nameZh, nameEn: p.nameEn, homeDistrict: p.homeDistrict, domains: p.domains || [] }));
+  } else { usedCache = true; teamList = cache.teams || []; }
+  let entList;
+  if (ents.status === 'fulfilled' && Array.isArray(ents.value)) {
+    entList = ents.value.map(x => x.profile || x).filter(p => p && p.id)
+      .map(p => ({ id: p.id, nameZh: p.nameZh, nameEn: p.nameEn, kind: p.kind }));
+  } else { usedCache = true; entList = cache.enterprises || []; }
+  writeCache({ catalog, teams: teamList, enterprises: entList });
+  return { catalog, teams: teamList, enterprises: entList, usedCache };
+}
+
+function fillSelect(select, items, value) {
+  select.replaceChildren();
+  for (const it of items) {
+    const o = el('option', null, nameOf(it));
+    o.value = it.code ?? it.id;
+    select.append(o);
+  }
+  if (value != null && [...select.options].some(o => o.value === value)) select.value = value;
+}
+
+function applyTeamDefaults(teamId) {
+  const team = state.teams.find(x => x.id === teamId);
+  if (!team) return;
+  if (team.homeDistrict) setSelect($('field-district'), team.homeDistrict);
+  if (team.domains && team.domains.length) setSelect($('field-domain'), team.domains[0]);
+}
+function setSelect(select, value) {
+  if ([...select.options].some(o => o.value === value)) select.value = value;
+}
+
+// ---------- partners ----------
+function entName(id) {
+  const e = state.enterprises.find(x => x.id === id);
+  return e ? nameOf(e) : id;
+}
+function renderChips() {
+  const ul = $('partner-chips');
+  ul.replaceChildren();
+  for (const id of state.partners) {
+    const li = el('li', 'chip');
+    li.dataset.id = id;
+    li.append(el('span', null, entName(id)));
+    const b = el('button', null, '×');
+    b.type = 'button';
+    b.setAttribute('aria-label', `${t('partnerRemove')} ${entName(id)}`);
+    b.addEventListener('click', () => {
+      state.partners = state.partners.filter(x => x !== id);
+      renderChips();
+      renderOptions();
+      $('field-partner-search').focus();
+    });
+    li.append(b);
+    ul.append(li);
+  }
+}
+function renderOptions() {
+  const input = $('field-partner-search');
+  const ul = $('partner-options');
+  ul.replaceChildren();
+  const q = input.value.trim().toLowerCase();
+  if (!q) return;
+  if (state.partners.length >= MAX_PARTNERS) {
+    ul.append(el('li', 'hint', t('partnerMax')));
+    return;
+  }
+  const matches = state.enterprises.filter(e => !state.partners.includes(e.id) &&
+    [e.nameZh, e.nameEn, e.id].some(s => s && s.toLowerCase().includes(q))).slice(0, 8);
+  if (!matches.length) { ul.append(el('li', 'hint', t('partnerNone'))); return; }
+  for (const e of matches) {
+    const li = el('li');
+    li.setAttribute('role', 'option');
+    const b = el('button');
+    b.type = 'button';
+    b.dataset.id = e.id;
+    b.append(el('span', null, nameOf(e)));
+    const kindKey = e.kind ? `kind_${e.kind.replace(/-/g, '_')}` : null;
+    if (kindKey && t(kindKey) !== kindKey) b.append(el('span', 'kind', t(kindKey)));
+    b.addEventListener('click', () => {
+      if (state.partners.length < MAX_PARTNERS && !state.partners.includes(e.id)) state.partners.push(e.id);
+      input.value = '';
+      renderChips();
+      renderOptions();
+      input.focus();
+    });
+    li.append(b);
+    ul.append(li);
+  }
+}
+
+// ---------- form <-> body ----------
+function intValue(input) {
+  const v = input.value.trim();
+  if (v === '') return 0;
+  const n = Number(v);
+  return Number.isFinite(n) ? Math.trunc(n) : v; // a non-number goes to the server, which names the field
+}
+function readForm() {
+  const outcomes = {};
+  for (const k of OUTCOMES) outcomes[k] = intValue($(`field-${k}`));
+  return {
+    teamId: $('field-team').value,
+    occurredAt: toOffsetIso($('field-occurredAt').value),
+    domain: $('field-domain').value,
+    district: $('field-district').value,
+    place: $('field-place').value.trim(),
+    title: $('field-title').value.trim(),
+    description: $('field-description').value.trim(),
+    participants: intValue($('field-participants')),
+    outcomes,
+    partners: [...state.partners],
+  };
+}
+function loadIntoForm(body) {
+  setSelect($('field-team'), body.teamId);
+  $('field-occurredAt').value = fromOffsetIso(body.occurredAt) || beijingLocalNow();
+  setSelect($('field-domain'), body.domain);
+  setSelect($('field-district'), body.district);
+  $('field-place').value = body.place || '';
+  $('field-title').value = body.title || '';
+  $('field-description').value = body.description || '';
+  $('field-participants').value = String(body.participants ?? 0);
+  for (const k of OUTCOMES) $(`field-${k}`).value = String(body.outcomes?.[k] ?? 0);
+  state.partners = Array.isArray(body.partners) ? body.partners.slice(0, MAX_PARTNERS) : [];
+  renderChips();
+  updateCounters();
+}
+function clearAfterSave() {
+  $('field-title').value = '';
+  $('field-description').value = '';
+  $('field-place').value = '';
+  $('field-participants').value = '0';
+  for (const k of OUTCOMES) $(`field-${k}`).value = '0';
+  state.partners = [];
+  $('field-partner-search').value = '';
+  renderChips();
+  renderOptions();
+  updateCounters();
+}
+
+function updateCounters() {
+  for (const [id, max] of [['title', 200], ['description', 4000]]) {
+    const n = [...$(`field-${id}`).value.trim()].length;
+    const c = $(`count-${id}`);
+    c.textContent = `${n}/${max}`;
+    c.classList.toggle('over', n > max);
+  }
+}
+
+// ---------- errors ----------
+function clearErrors() {
+  for (const e of document.querySelectorAll('#log-form .field-error')) {
+    if (e.dataset.dynamic) e.remove(); else e.textContent = '';
+  }
+  for (const e of document.querySelectorAll('#log-form [aria-invalid]')) e.removeAttribute('aria-invalid');
+  $('form-error').hidden = true;
+  $('form-error').textContent = '';
+}
+function inputForField(field) {
+  const f = field.toLowerCase();
+  if (f === 'teamid') return $('field-team');
+  if (f.startsWith('outcomes.')) {
+    const k = OUTCOMES.find(x => x.toLowerCase() === f.slice(9));
+    return k ? $(`field-${k}`) : null;
+  }
+  if (f.startsWith('partners')) return $('field-partner-search');
+  const map = { occurredat: 'occurredAt', domain: 'domain', district: 'district', place: 'place', title: 'title',
+    description: 'description', participants: 'participants' };
+  return map[f] ? $(`field-${map[f]}`) : null;
+}
+function normaliseField(key) {
+  // "Title" / "$.title" / "outcomes.ResidentsServed" -> the form's own names
+  let k = String(key).replace(/^\$\.?/, '');
+  k = k.split('.').map(s => s ? s[0].toLowerCase() + s.slice(1) : s).join('.');
+  if (k.toLowerCase() === 'teamid') return 'teamId';
+  if (k.toLowerCase() === 'occurredat') return 'occurredAt';
+  return k;
+}
+/** Shows { field: [messages] } next to the fields; returns the first invalid input (or null). */
+function showErrors(errors, fallbackMessage) {
+  clearErrors();
+  let first = null;
+  const orphan = [];
+  for (const [rawKey, value] of Object.entries(errors || {})) {
+    const msgs = (Array.isArray(value) ? value : [value]).map(String).join(' ');
+    const key = normaliseField(rawKey);
+    let target = [...document.querySelectorAll('#log-form .field-error')]
+      .find(e => e.dataset.field.toLowerCase() === key.toLowerCase());
+    if (!target && /^partners\[/i.test(key)) {
+      target = el('p', 'field-error');
+      target.dataset.field = key;
+      target.dataset.dynamic = '1';
+      $('partner-errors').append(target);
+    }
+    if (!target && /^outcomes\b/i.test(key)) target = document.querySelector('#log-form .field-error[data-field="outcomes"]');
+    const input = inputForField(key);
+    if (target) {
+      target.textContent = target.textContent ? `${target.textContent} ${msgs}` : msgs;
+    } else {
+      orphan.push(key ? `${key}: ${msgs}` : msgs);
+    }
+    if (input) {
+      input.setAttribute('aria-invalid', 'true');
+      if (!first) first = input;
+    }
+  }
+  const formMsg = [fallbackMessage, ...orphan].filter(Boolean).join(' ');
+  if (formMsg) { $('form-error').textContent = formMsg; $('form-error').hidden = false; }
+  return first;
+}
+function problemErrors(problem) {
+  if (!problem) return {};
+  if (problem.errors && typeof problem.errors === 'object' && Object.keys(problem.errors).length) return problem.errors;
+  if (problem.field) return { [problem.field]: [problem.detail || problem.title || ''] };
+  return {};
+}
+function problemSummary(entry) {
+  const p = entry.problem;
+  if (entry.status === 409) return t('conflict');
+  if (entry.status === 413) return t('tooLarge');
+  if (entry.status === 415) return t('notJson');
+  const errs = problemErrors(p);
+  const parts = Object.entries(errs).map(([k, v]) => `${k}: ${(Array.isArray(v) ? v : [v]).join(' ')}`);
+  if (parts.length) return parts.join('；');
+  return (p && (p.detail || p.title)) || t('httpError', entry.status);
+}
+
+function showConfirm(kind, text) {
+  if (kind !== 'wait') state.waitingConfirmId = null;
+  const c = $('confirm');
+  c.className = `confirm ${kind}`;
+  c.textContent = text;
+  c.hidden = false;
+}
+
+// ---------- outbox rendering ----------
+function renderOutbox() {
+  const list = readOutbox().sort((a, b) => (b.createdAt || '').localeCompare(a.createdAt || ''));
+  const ul = $('outbox');
+  ul.replaceChildren();
+  for (const e of list) {
+    const li = el('li');
+    li.dataset.id = e.id;
+    li.dataset.state = e.state;
+    li.append(el('div', 'outbox-title', e.body.title || '—'));
+    const meta = el('div', 'outbox-meta');
+    meta.append(el('span', 'state', t(`state_${e.state}`)));
+    meta.append(el('time', null, shortBeijing(e.body.occurredAt)));
+    const team = state.teams.find(x => x.id === e.body.teamId);
+    if (team) meta.append(el('span', null, nameOf(team)));
+    if (e.state === 'waiting' && e.attempts) meta.append(el('span', null, t('tries', e.attempts)));
+    li.append(meta);
+    if (e.state === 'failed') {
+      li.append(el('p', 'outbox-reason', problemSummary(e)));
+    }
+    if (e.state !== 'saved') {
+      const actions = el('div', 'outbox-actions');
+      if (e.state === 'failed' && e.status !== 409) {
+        const fix = el('button', 'secondary outbox-fix', t('fix'));
+        fix.type = 'button';
+        fix.addEventListener('click', () => fixEntry(e.id));
+        actions.append(fix);
+      }
+      const del = el('button', 'secondary outbox-discard', t('discard'));
+      del.type = 'button';
+      del.addEventListener('click', () => {
+        if (e.state === 'waiting' && !confirm(t('confirmDiscard'))) return;
+        if (state.replacesId === e.id) state.replacesId = null;
+        removeEntry(e.id);
+        renderOutbox();
+      });
+      actions.append(del);
+      li.append(actions);
+    }
+    ul.append(li);
+  }
+  if (state.waitingConfirmId) {
+    const w = list.find(x => x.id === state.waitingConfirmId);
+    if (!w || w.state !== 'waiting') {
+      state.waitingConfirmId = null;
+      if (w && w.state === 'saved' && !$('confirm').hidden) showConfirm('ok', `${t('savedOk')}${w.body.title}`);
+    }
+  }
+  $('outbox-empty').hidden = list.length > 0;
+  $('resend').hidden = !list.some(e => e.state === 'waiting');
+}
+
+function fixEntry(id) {
+  const e = readOutbox().find(x => x.id === id);
+  if (!e) return;
+  loadIntoForm(e.body);
+  state.replacesId = id; // the next submit gets a new id and this failed entry goes away
+  const first = showErrors(e.status === 400 ? problemErrors(e.problem) : {}, t('fixLoaded'));
+  $('confirm').hidden = true;
+  (first || $('field-title')).focus();
+  $('log-form').scrollIntoView({ block: 'start' });
+}
+
+// ---------- submit ----------
+async function onSubmit(ev) {
+  ev.preventDefault();
+  if (state.submitting) return;
+  $('confirm').hidden = true;
+  state.waitingConfirmId = null;
+  const body = readForm();
+  const local = {};
+  if (!body.teamId) local.teamId = [t('requiredTeam')];
+  if (!body.occurredAt) local.occurredAt = [t('requiredTime')];
+  if (!body.title) local.title = [t('requiredTitle')];
+  if (Object.keys(local).length) {
+    const first = showErrors(local, null);
+    first?.focus();
+    return;
+  }
+  clearErrors();
+  const id = crypto.randomUUID ? crypto.randomUUID() : fallbackUuid();
+  const full = { id, ...body };
+  const entry = { id, body: full, bodyJson: JSON.stringify(full), state: 'waiting', createdAt: new Date().toISOString(), attempts: 0 };
+  try {
+    putEntry(entry); // the outbox first, then the network
+  } catch {
+    showErrors({}, t('storageFull'));
+  }
+  if (state.replacesId) { removeEntry(state.replacesId); state.replacesId = null; }
+  try { localStorage.setItem(TEAM_KEY, body.teamId); } catch { /* ignore */ }
+  renderOutbox();
+
+  state.submitting = true;
+  const btn = $('submit');
+  btn.disabled = true;
+  btn.textContent = t('sending');
+  let r;
+  try {
+    r = await sendEntry(entry);
+  } finally {
+    state.submitting = false;
+    btn.disabled = false;
+    btn.textContent = t('submit');
+  }
+  renderOutbox();
+  if (!r) return;
+  if (r.state === 'saved') {
+    clearAfterSave();
+    showConfirm('ok', `${r.status === 200 ? t('savedAlready') : t('savedOk')}${body.title}`);
+  } else if (r.state === 'waiting') {
+    // Safe on the device and sent later with the same id: clear so it is not entered twice.
+    clearAfterSave();
+    showConfirm('wait', `${t('waitingMsg')}${body.title}`);
+    state.waitingConfirmId = id;
+    scheduleRetry();
+  } else {
+    // Failed: the content stays in the form to be fixed; the next submit replaces the failed entry.
+    state.replacesId = id;
+    const saved = readOutbox().find(x => x.id === id) || { status: r.status, problem: r.problem };
+    const errs = r.status === 400 ? problemErrors(r.problem) : {};
+    const first = showErrors(errs, Object.keys(errs).length ? t('seeErrors') : problemSummary(saved));
+    showConfirm('bad', `${t('failedMsg')}${body.title}`);
+    (first || $('form-error')).focus?.();
+    if (!first) $('form-error').scrollIntoView({ block: 'center' });
+  }
+}
+
+function fallbackUuid() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map(x => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// ---------- resending ----------
+async function resendNow() {
+  await resendWaiting(() => renderOutbox());
+  renderOutbox();
+}
+let retryTimer = null;
+function scheduleRetry() {
+  // One interval for the page's life; each tick does nothing unless something is waiting.
+  if (retryTimer) return;
+  retryTimer = setInterval(() => {
+    if (readOutbox().some(e => e.state === 'waiting' && !isSending(e.id))) resendNow();
+  }, RETRY_MS);
+}
+
+// ---------- start ----------
+async function start() {
+  applyStaticLabels(document);
+  $('field-occurredAt').value = beijingLocalNow();
+  $('field-occurredAt').max = `${beijingLocalNow()}`.slice(0, 10) + 'T23:59';
+  updateCounters();
+  renderOutbox();
+
+  $('log-form').addEventListener('submit', onSubmit);
+  $('field-title').addEventListener('input', updateCounters);
+  $('field-description').addEventListener('input', updateCounters);
+  $('field-partner-search').addEventListener('input', renderOptions);
+  $('field-partner-search').addEventListener('keydown', ev => {
+    if (ev.key === 'Enter') { // Enter picks the first match instead of submitting the form
+      ev.preventDefault();
+      $('partner-options').querySelector('button')?.click();
+    }
+  });
+  $('field-team').addEventListener('change', () => {
+    applyTeamDefaults($('field-team').value);
+    try { localStorage.setItem(TEAM_KEY, $('field-team').value); } catch { /* ignore */ }
+  });
+  $('resend').addEventListener('click', resendNow);
+  window.addEventListener('online', resendNow);
+  window.addEventListener('storage', ev => { if (ev.key && ev.key.includes('outbox')) renderOutbox(); });
+  for (const input of document.querySelectorAll('#log-form input[type="number"]')) {
+    input.addEventListener('focus', () => { if (input.value === '0') input.select(); });
+  }
+  scheduleRetry();
+  resendNow(); // anything left waiting from before
+
+  const { catalog, teams, enterprises, usedCache } = await loadLists();
+  state.teams = teams;
+  state.enterprises = enterprises;
+  fillSelect($('field-domain'), catalog.domains || FALLBACK_CATALOG.domains);
+  fillSelect($('field-district'), catalog.districts || FALLBACK_CATALOG.districts);
+
+  const teamSel = $('field-team');
+  teamSel.replaceChildren();
+  const none = el('option', null, t('chooseTeam'));
+  none.value = '';
+  teamSel.append(none);
+  for (const tm of teams) {
+    const o = el('option', null, nameOf(tm));
+    o.value = tm.id;
+    teamSel.append(o);
+  }
+  const params = new URLSearchParams(location.search);
+  let wanted = params.get('team');
+  if (!wanted) { try { wanted = localStorage.getItem(TEAM_KEY); } catch { wanted = null; } }
+  if (wanted && !teams.some(x => x.id === wanted) && params.get('team') === wanted) {
+    const o = el('option', null, wanted); // unknown to this device yet: the server will judge it
+    o.value = wanted;
+    teamSel.append(o);
+  }
+  if (wanted && [...teamSel.options].some(o => o.value === wanted)) {
+    teamSel.value = wanted;
+    applyTeamDefaults(wanted);
+    try { localStorage.setItem(TEAM_KEY, wanted); } catch { /* ignore */ }
+  }
+
+  if (usedCache) {
+    const s = $('load-status');
+    s.textContent = teams.length ? t('loadFailed') : t('loadFailedNone');
+    s.hidden = false;
+  }
+  renderOutbox(); // team names are known now
+}
+
+start();
