@@ -25,6 +25,11 @@ public sealed record ActivityRecord
     /// <summary>Position in the team's log, 0-based; assigned by the team grain.</summary>
     [Id(12)] public long Sequence { get; init; }
 
+    /// <summary>Logged more than <see cref="BackFillAfter"/> after it happened: shown with a back-filled mark.</summary>
+    public bool BackFilled => RecordedAt - OccurredAt > BackFillAfter;
+
+    public static readonly TimeSpan BackFillAfter = TimeSpan.FromDays(7);
+
     /// <summary>
     /// A digest of what the client sent (not of what the server assigned), so a resend can be told
     /// apart from a different activity that reuses an id.

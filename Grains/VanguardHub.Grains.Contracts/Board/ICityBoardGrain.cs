@@ -147,6 +147,11 @@ public sealed record LeaderboardEntry
     /// <summary>Activities behind the team ranked just above (0 for the leader).</summary>
     [Id(7)] public int GapToNext { get; init; }
     [Id(8)] public ActivityTally Today { get; init; } = ActivityTally.Zero;
+    /// <summary>Activities per team member, so a team of 17 races fairly against one of 100.</summary>
+    [Id(9)] public double PerMember { get; init; }
+    /// <summary>Activities this Beijing-time month and last month, for the most-improved view.</summary>
+    [Id(10)] public int ThisMonth { get; init; }
+    [Id(11)] public int LastMonth { get; init; }
 }
 
 /// <summary>An activity as the live feed shows it, with its team's names.</summary>

@@ -222,12 +222,17 @@ internal sealed partial class CityBoardGrain(
     /// <summary>The team race: by activities, then residents served; with yesterday's rank and the gap to the team above.</summary>
     private ImmutableArray<LeaderboardEntry> Leaderboard(DateOnly today)
     {
+        // Months in Beijing time; the teams' 92-day window covers this month and the whole of the last one.
+        var monthStart = new DateOnly(today.Year, today.Month, 1);
+        var lastMonthStart = monthStart.AddMonths(-1);
         var rows = roster.Teams.Select(team =>
         {
             var aggregates = _teams.GetValueOrDefault(team.Id)?.Aggregates;
             var total = aggregates?.Total ?? ActivityTally.Zero;
             var todays = aggregates?.Daily.FirstOrDefault(d => d.Day == today)?.Tally ?? ActivityTally.Zero;
-            return (team, total, todays, yesterday: total - todays);
+            var thisMonth = aggregates?.Daily.Where(d => d.Day >= monthStart).Sum(d => d.Tally.Activities) ?? 0;
+            var lastMonth = aggregates?.Daily.Where(d => d.Day >= lastMonthStart && d.Day < monthStart).Sum(d => d.Tally.Activities) ?? 0;
+            return (team, total, todays, yesterday: total - todays, thisMonth, lastMonth);
         }).ToList();
 
         var previousRanks = rows
@@ -254,6 +259,9 @@ internal sealed partial class CityBoardGrain(
             PreviousRank = previousRanks[r.team.Id],
             GapToNext = i == 0 ? 0 : ranked[i - 1].total.Activities - r.total.Activities,
             Today = r.todays,
+            PerMember = r.team.Members > 0 ? Math.Round((double)r.total.Activities / r.team.Members, 3) : 0,
+            ThisMonth = r.thisMonth,
+            LastMonth = r.lastMonth,
         })];
     }
 
