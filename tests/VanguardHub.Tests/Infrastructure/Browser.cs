@@ -2,6 +2,25 @@ using Microsoft.Playwright;
 
 namespace VanguardHub.Tests.Infrastructure;
 
+/// <summary>One Chromium for a test class, closed with it.</summary>
+public sealed class ChromiumFixture : IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+
+    /// <summary>How long a page may take to show what a test waits for; generous, so a loaded machine does not flake.</summary>
+    public const float Generous = 30_000;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync() => (_playwright, Browser) = await Infrastructure.Browser.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+}
+
 /// <summary>Debian's Chromium driven by Playwright; no browser is downloaded.</summary>
 internal static class Browser
 {

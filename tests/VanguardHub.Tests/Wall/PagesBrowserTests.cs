@@ -7,21 +7,14 @@ using static VanguardHub.Tests.Infrastructure.TestData;
 namespace VanguardHub.Tests.Wall;
 
 /// <summary>The team leaders' logging page and the drill-down pages, in a real browser against the real app.</summary>
-public sealed class PagesBrowserTests(LiveDashboardFactory factory) : IClassFixture<LiveDashboardFactory>, IAsyncLifetime
+public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixture chromium)
+    : IClassFixture<LiveDashboardFactory>, IClassFixture<ChromiumFixture>, IDisposable
 {
-    private const float Generous = 30_000;
+    private const float Generous = ChromiumFixture.Generous;
     private readonly HttpClient _client = new() { BaseAddress = factory.Address };
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private readonly IBrowser _browser = chromium.Browser;
 
-    public async Task InitializeAsync() => (_playwright, _browser) = await Browser.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _client.Dispose();
-    }
+    public void Dispose() => _client.Dispose();
 
     [Fact]
     public async Task A_team_leader_logs_an_activity_from_a_phone_and_it_is_saved_once()

@@ -9,20 +9,11 @@ using static VanguardHub.Tests.Infrastructure.TestData;
 namespace VanguardHub.Tests.Wall;
 
 /// <summary>The wall page in a real browser, against the real app.</summary>
-public sealed class WallBrowserTests : IAsyncLifetime
+public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
 {
-    private static readonly float Generous = 30_000;
+    private const float Generous = ChromiumFixture.Generous;
+    private readonly IBrowser _browser = chromium.Browser;
     private readonly List<string> _violations = [];
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync() => (_playwright, _browser) = await Browser.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-    }
 
     private async Task<IPage> OpenWall(Uri address, string query = "")
     {
