@@ -24,6 +24,19 @@ let timelineSeq = 0;
 
 const partnerName = (id) => nameOf(enterpriseNames.get(id)) || id;
 
+/** An activity of the timeline; one logged more than 7 days after it happened (backFilled) carries a "补录" mark. */
+function teamActivityItem(a) {
+  const li = activityItem(a, catalog, { partnerName });
+  if (a?.backFilled === true) {
+    const mark = el('span', 'backfilled-mark', lang === 'en' ? 'back-filled' : '补录');
+    mark.title = lang === 'en' ? 'Logged more than 7 days after it happened' : '活动发生 7 天后才登记';
+    const meta = li.querySelector('.activity-meta');
+    if (meta) meta.append(mark);
+    else li.prepend(mark);
+  }
+  return li;
+}
+
 function renderProfile() {
   $('team-name').textContent = nameOf(profile);
   document.title = `${nameOf(profile)} · ${t('appName')}`;
@@ -211,7 +224,7 @@ async function loadTimeline() {
     return;
   }
   const list = $('timeline');
-  list.replaceChildren(...(data.items ?? []).map((a) => activityItem(a, catalog, { partnerName })));
+  list.replaceChildren(...(data.items ?? []).map(teamActivityItem));
   $('timeline-empty').hidden = (data.items ?? []).length > 0;
   $('timeline-total').textContent = t('totalItems', formatNumber(timelineTotal));
   $('page-info').textContent = t('pageOf', filter.page, pages);

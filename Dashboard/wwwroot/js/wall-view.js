@@ -12,6 +12,14 @@ const FEED_LIMIT = 20;
 const RACE_LIMIT = 10;
 const PARTNER_LIMIT = 8;
 const SEEN_LIMIT = 200;
+// The team race rotates between three views, one step every 15 s of the wall's 1-second clock.
+export const RACE_VIEWS = ['total', 'per-member', 'improved'];
+const RACE_ROTATE_MS = 15_000;
+const RACE_VIEW_TEXT = {
+  total: { rule: 'raceRuleTotal', cols: ['colRank', 'colMove', 'colTeam', 'colActivities', 'colToday', 'colGap'] },
+  'per-member': { rule: 'raceRulePerMember', cols: ['colRank', null, 'colTeam', 'colPerMember', 'colCount', 'colMembers'] },
+  improved: { rule: 'raceRuleImproved', cols: ['colRank', null, 'colTeam', 'colImproved', 'colThisMonth', 'colLastMonth'] },
+};
 
 const GOLD = '#f4c152';
 const TEXT = '#dfe7f7';
@@ -41,11 +49,18 @@ export class WallView {
     this.lastRanks = new Map();
     this.lastTotals = new Map();
     this.freshnessKey = '';
+    this.leaderboard = [];
+    this.raceView = 'total';
+    this.raceViewSince = null;
 
     this.el = {
       totals: doc.getElementById('wall-totals'),
       race: doc.getElementById('wall-race'),
       raceList: doc.getElementById('race-list'),
+      raceView: doc.getElementById('race-view'),
+      raceRule: doc.getElementById('race-rule'),
+      raceHead: [...doc.querySelectorAll('#wall-race .race-head > span')],
+      raceTabs: [...doc.querySelectorAll('#wall-race [data-race-tab]')],
       feed: doc.getElementById('wall-feed'),
       feedList: doc.getElementById('feed-list'),
       partners: doc.getElementById('wall-partners'),
@@ -59,6 +74,13 @@ export class WallView {
     };
 
     this.charts = echarts ? this.createCharts(echarts, pixelRatio) : null;
+
+    if (!kiosk) {
+      for (const tab of this.el.raceTabs) {
+        tab.addEventListener('click', () => this.showRaceView(tab.dataset.raceTab, Date.now()));
+      }
+    }
+    this.applyRaceText();
   }
 
   // ---------- static text, catalog ----------
@@ -70,6 +92,7 @@ export class WallView {
       const text = this.t[node.dataset.i18n];
       if (typeof text === 'string') node.textContent = text;
     }
+    this.applyRaceText();
   }
 
   setCatalog(catalog) {
@@ -147,18 +170,68 @@ export class WallView {
   }
 
   renderRace(leaderboard) {
+    this.leaderboard = leaderboard;
+    this.drawRace(true);
+    this.lastRanks = new Map(leaderboard.slice(0, RACE_LIMIT).map((e) => [String(e.teamId ?? ''), Number(e.rank) || 0]));
+  }
+
+  // ---------- team race views ----------
+
+  /** Called every second by the wall's clock: moves the race on to its next view every 15 s. */
+  tickRace(now) {
+    if (this.raceViewSince === null) { this.raceViewSince = now; return; }
+    if (now - this.raceViewSince < RACE_ROTATE_MS) return;
+    const next = RACE_VIEWS[(RACE_VIEWS.indexOf(this.raceView) + 1) % RACE_VIEWS.length];
+    this.showRaceView(next, now);
+  }
+
+  showRaceView(view, now) {
+    if (!RACE_VIEWS.includes(view)) return;
+    this.raceViewSince = now;
+    if (view === this.raceView) return;
+    this.raceView = view;
+    this.applyRaceText();
+    this.drawRace(false);
+  }
+
+  /** The view attribute, the one-line rule, the column heads and the tabs of the shown view. */
+  applyRaceText() {
+    const view = this.raceView;
+    const text = RACE_VIEW_TEXT[view];
+    if (this.el.raceView && this.el.raceView.dataset.raceView !== view) this.el.raceView.dataset.raceView = view;
+    if (this.el.raceRule) this.el.raceRule.textContent = this.t[text.rule];
+    this.el.raceHead.forEach((node, i) => {
+      const key = text.cols[i];
+      node.textContent = key ? this.t[key] : '';
+    });
+    for (const tab of this.el.raceTabs) {
+      const selected = tab.dataset.raceTab === view;
+      tab.setAttribute('aria-selected', String(selected));
+      tab.classList.toggle('active', selected);
+    }
+  }
+
+  /** The rows of the shown view; `fromSnapshot` flashes rows whose raw rank changed. */
+  drawRace(fromSnapshot) {
     const doc = this.doc;
-    const rows = leaderboard.slice(0, RACE_LIMIT).map((entry) => {
+    const leaderboard = this.leaderboard;
+    let entries;
+    if (this.raceView === 'per-member') {
+      entries = leaderboard.slice().sort((a, b) => (num(b.perMember) - num(a.perMember))
+        || (num(b.tally?.activities) - num(a.tally?.activities))).slice(0, RACE_LIMIT);
+    } else if (this.raceView === 'improved') {
+      entries = leaderboard.slice().sort((a, b) => (improvement(b) - improvement(a))
+        || (num(b.thisMonth) - num(a.thisMonth))
+        || (num(b.tally?.activities) - num(a.tally?.activities))).slice(0, RACE_LIMIT);
+    } else {
+      entries = leaderboard.slice(0, RACE_LIMIT);
+    }
+
+    const rows = entries.map((entry, index) => {
       const row = doc.createElement('li');
-      const rank = Number(entry.rank) || 0;
+      const rank = this.raceView === 'total' ? Number(entry.rank) || 0 : index + 1;
       row.className = `race-row rank-${rank}`;
       row.dataset.teamId = String(entry.teamId ?? '');
-
-      const move = Number.isFinite(entry.previousRank) ? entry.previousRank - rank : 0;
-      const moveNode = span(doc, 'race-move', this.t.rankSame);
-      if (move > 0) { moveNode.textContent = `▲${move}`; moveNode.classList.add('up'); }
-      else if (move < 0) { moveNode.textContent = `▼${-move}`; moveNode.classList.add('down'); }
-      else moveNode.classList.add('same');
 
       const nameNode = span(doc, 'race-name', '');
       const name = this.teamName(entry);
@@ -171,6 +244,36 @@ export class WallView {
         nameNode.append(link);
       }
       nameNode.title = name;
+
+      if (this.raceView === 'per-member') {
+        row.append(
+          span(doc, 'race-rank', String(rank)),
+          span(doc, 'race-move same', ''),
+          nameNode,
+          span(doc, 'race-total', formatRatio(entry.perMember)),
+          span(doc, 'race-today', formatNumber(entry.tally?.activities)),
+          span(doc, 'race-gap', formatNumber(entry.members)),
+        );
+        return row;
+      }
+      if (this.raceView === 'improved') {
+        const gain = improvement(entry);
+        row.append(
+          span(doc, 'race-rank', String(rank)),
+          span(doc, 'race-move same', ''),
+          nameNode,
+          span(doc, `race-total${gain > 0 ? ' gain' : ''}`, gain > 0 ? `+${formatNumber(gain)}` : gain < 0 ? `−${formatNumber(-gain)}` : '0'),
+          span(doc, 'race-today', formatNumber(entry.thisMonth)),
+          span(doc, 'race-gap', formatNumber(entry.lastMonth)),
+        );
+        return row;
+      }
+
+      const move = Number.isFinite(entry.previousRank) ? entry.previousRank - rank : 0;
+      const moveNode = span(doc, 'race-move', this.t.rankSame);
+      if (move > 0) { moveNode.textContent = `▲${move}`; moveNode.classList.add('up'); }
+      else if (move < 0) { moveNode.textContent = `▼${-move}`; moveNode.classList.add('down'); }
+      else moveNode.classList.add('same');
 
       const todayCount = Number(entry.today?.activities) || 0;
       const gap = Number(entry.gapToNext) || 0;
@@ -188,10 +291,9 @@ export class WallView {
         span(doc, `race-gap${rank === 1 ? ' lead' : ''}`, gapText),
       );
       const before = this.lastRanks.get(row.dataset.teamId);
-      if (before !== undefined && before !== rank) row.classList.add('moved');
+      if (fromSnapshot && before !== undefined && before !== rank) row.classList.add('moved');
       return row;
     });
-    this.lastRanks = new Map(leaderboard.slice(0, RACE_LIMIT).map((e) => [String(e.teamId ?? ''), Number(e.rank) || 0]));
     this.el.raceList.replaceChildren(...rows);
     this.el.race.classList.toggle('empty', rows.length === 0);
   }
@@ -312,7 +414,13 @@ export class WallView {
       doc.createTextNode(`${this.t.served} `),
       span(doc, 'feed-served-value', formatNumber(a.outcomes?.residentsServed)),
     );
-    line2.append(title, served);
+    line2.append(title);
+    if (a.backFilled === true) {
+      const mark = span(doc, 'backfilled-mark', this.t.backFilled);
+      mark.title = this.t.backFilledTitle;
+      line2.append(mark);
+    }
+    line2.append(served);
 
     li.append(time, line1, line2);
     if (a.place) {
@@ -341,6 +449,7 @@ export class WallView {
   }
 
   setClock(time, date) {
+    this.tickRace(Date.now());
     if (this.el.clockTime.textContent !== time) this.el.clockTime.textContent = time;
     if (this.el.clockDate.textContent !== date) this.el.clockDate.textContent = date;
   }
@@ -596,6 +705,22 @@ function endHighlight(event) {
   if (event.animationName !== 'feed-glow') return;
   event.currentTarget.classList.remove('new');
   event.currentTarget.removeEventListener('animationend', endHighlight);
+}
+
+function num(value) {
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** This month's activities minus last month's (Beijing months). */
+function improvement(entry) {
+  return num(entry.thisMonth) - num(entry.lastMonth);
+}
+
+/** Activities per member: two decimals under 10, one above. */
+function formatRatio(value) {
+  const n = num(value);
+  return n < 10 ? n.toFixed(2) : n.toFixed(1);
 }
 
 function restartAnimation(node, className) {
