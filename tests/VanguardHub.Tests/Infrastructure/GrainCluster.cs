@@ -6,6 +6,7 @@ using Orleans.Storage;
 using Orleans.TestingHost;
 using VanguardHub.Grains.Infrastructure;
 using VanguardHub.Silo.Hosting;
+using VanguardHub.Silo.Hosting.Storage;
 
 namespace VanguardHub.Tests.Infrastructure;
 
@@ -40,8 +41,9 @@ internal sealed class GrainCluster : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddVanguardHubGrains(configuration);
+            // The service's own storage path (writes queued in-process), with counting around it.
             silo.Services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) => new CountingGrainStorage(
-                AdoNetGrainStorageFactory.Create(sp, GrainStorage.Name),
+                new SerializedWriteStorage(AdoNetGrainStorageFactory.Create(sp, GrainStorage.Name)),
                 sp.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(GrainStorage.Name).GrainStorageSerializer));
         });
         var cluster = builder.Build();
