@@ -170,7 +170,7 @@ internal sealed partial class ServiceTeamGrain(
             }
 
             State.LogLength = sequence;
-            State.PendingAppends = [.. fresh.Select(f => new LastAppend { ActivityId = f.Claim.Activity.Id, ChunkKey = f.Claim.ChunkKey })];
+            State.PendingAppends = [.. fresh.Select(f => new PendingAppend { ActivityId = f.Claim.Activity.Id, ChunkKey = f.Claim.ChunkKey })];
             await state.WriteStateAsync();
 
             await AppendAndNotify(fresh.Select(f => (f.Claim.ChunkKey, f.Claim.Activity)).ToList());

@@ -23,7 +23,7 @@ public sealed class TeamState
     /// The activities of the last batch counted here. They are counted before they are appended to their chunks, so
     /// after a crash the next activation completes those appends; only the latest batch can be in that state.
     /// </summary>
-    [Id(6)] public List<LastAppend> PendingAppends { get; set; } = [];
+    [Id(6)] public List<PendingAppend> PendingAppends { get; set; } = [];
 }
 
 [GenerateSerializer, Alias("vh.MonthLog")]
@@ -35,8 +35,9 @@ public sealed class MonthLog
     [Id(2)] public int LastChunkFill { get; set; }
 }
 
-[GenerateSerializer, Immutable, Alias("vh.LastAppend")]
-public sealed record LastAppend
+/// <summary>An activity counted by its team and due in the named chunk.</summary>
+[GenerateSerializer, Immutable, Alias("vh.PendingAppend")]
+public sealed record PendingAppend
 {
     [Id(0)] public required Guid ActivityId { get; init; }
     [Id(1)] public required string ChunkKey { get; init; }
