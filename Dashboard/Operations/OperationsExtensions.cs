@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using VanguardHub.Silo.Hosting.Storage;
 
 namespace VanguardHub.Dashboard.Operations;
 
@@ -20,7 +21,7 @@ internal static class OperationsExtensions
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
-                .AddMeter(VanguardHubMetrics.MeterName, "VanguardHub.Storage", "Microsoft.Orleans")
+                .AddMeter(VanguardHubMetrics.MeterName, StorageMetrics.MeterName, "Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());

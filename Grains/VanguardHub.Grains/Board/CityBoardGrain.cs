@@ -118,7 +118,7 @@ internal sealed partial class CityBoardGrain(
             _changedTeams.Clear();
             foreach (var (observer, _) in _subscribers.Values)
             {
-                observer.OnSnapshot(snapshot with { PreviousVersion = _published?.Version ?? 0 }).Ignore();
+                observer.OnSnapshot(snapshot).Ignore();
                 if (fresh.Length > 0)
                 {
                     observer.OnActivities(fresh).Ignore();

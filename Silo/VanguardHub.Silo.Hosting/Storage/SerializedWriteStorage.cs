@@ -12,9 +12,7 @@ namespace VanguardHub.Silo.Hosting.Storage;
 /// </summary>
 internal sealed class SerializedWriteStorage(IGrainStorage inner) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
-    public const string MeterName = "VanguardHub.Storage";
-
-    private static readonly Meter Meter = new(MeterName);
+    private static readonly Meter Meter = new(StorageMetrics.MeterName);
     private static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
         "vanguardhub.storage.write.duration", "s", "Time to store one grain's state, waiting for the writer included.");
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>(
@@ -69,4 +67,10 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner) : IGrainStorag
     }
 
     public void Participate(ISiloLifecycle lifecycle) => ((ILifecycleParticipant<ISiloLifecycle>)inner).Participate(lifecycle);
+}
+
+/// <summary>The meter the storage path reports on (write duration, errors).</summary>
+public static class StorageMetrics
+{
+    public const string MeterName = "VanguardHub.Storage";
 }

@@ -7,10 +7,6 @@ public sealed class StorageOptions
 {
     public const string Section = "Storage";
 
-    /// <summary>"Sqlite" (the embedded default).</summary>
-    [Required]
-    public string Engine { get; set; } = "Sqlite";
-
     /// <summary>Folder of the SQLite file, relative to the working directory unless absolute (default "data").</summary>
     [Required]
     public string DataDirectory { get; set; } = "data";
