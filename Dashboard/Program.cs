@@ -1,6 +1,7 @@
 using VanguardHub.Dashboard.Apis;
 using VanguardHub.Dashboard.Extensions;
 using VanguardHub.Dashboard.Operations;
+using VanguardHub.Dashboard.Security;
 using VanguardHub.Dashboard.Simulation;
 using VanguardHub.Dashboard.Wall;
 using VanguardHub.Silo.Hosting;
@@ -16,6 +17,7 @@ var builder = WebApplication.CreateBuilder(args.Where(a => a != "--simulate").To
 
 builder.AddVanguardHubSilo();
 builder.AddVanguardHubApi();
+builder.AddVanguardHubSecurity();
 builder.AddWallPush();
 builder.AddSimulator(simulate);
 builder.AddOperations();
@@ -23,6 +25,10 @@ builder.AddOperations();
 var app = builder.Build();
 
 app.UseVanguardHubEdge();
+app.UseVanguardHubSecurity();
+app.MapAuthApi();
+app.MapAccountsApi();
+app.MapTokensApi();
 app.MapTeamsApi();
 app.MapEnterprisesApi();
 app.MapActivitiesApi();

@@ -20,6 +20,7 @@ internal sealed class AppProcess : IDisposable
         info.Environment["Orleans__SiloPort"] = FreePort().ToString();
         info.Environment["Orleans__GatewayPort"] = FreePort().ToString();
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["VANGUARDHUB_ADMIN_PASSWORD"] = AdminPassword;
         foreach (var (key, value) in settings)
         {
             info.Environment[key] = value;
@@ -32,6 +33,9 @@ internal sealed class AppProcess : IDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>The first admin's password on this fresh store.</summary>
+    public string AdminPassword { get; } = $"bench-{Guid.NewGuid():N}";
 
     public int Pid => _process.Id;
 
@@ -63,7 +67,7 @@ internal sealed class AppProcess : IDisposable
         {
             try
             {
-                if (client.GetAsync("/api/board").Result.IsSuccessStatusCode)
+                if (client.GetAsync("/readyz").Result.IsSuccessStatusCode)
                 {
                     return app;
                 }

@@ -12,20 +12,30 @@ namespace VanguardHub.Bench;
 /// </summary>
 internal static class IngestScenario
 {
-    public static async Task<ScenarioResult> Run(Settings settings, Uri address, AppProcess? app)
+    public static async Task<ScenarioResult> Run(Settings settings, Credentials credentials, AppProcess? app)
     {
+        var address = credentials.Address;
         Console.WriteLine($"ingest: {settings.Clients} clients for {settings.Seconds} s against {address}");
-        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Clients }) { BaseAddress = address };
+        using var client = credentials.AdminClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Clients });
         var teams = (await client.GetFromJsonAsync<JsonElement>("/api/teams")).EnumerateArray()
             .Select(t => t.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
         var enterprises = (await client.GetFromJsonAsync<JsonElement>("/api/enterprises")).EnumerateArray()
             .Select(e => e.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
         var before = (await client.GetFromJsonAsync<JsonElement>("/api/admin/consistency")).GetProperty("storedActivities").GetInt64();
         var factory = new ActivityFactory(teams, enterprises);
+        foreach (var team in teams)
+        {
+            await credentials.LeaderToken(team);
+        }
 
         var noop = await Drive(settings, app, async _ => (await client.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK);
+        // Each client is a team leader's phone, writing for its own team with its own token.
         var ingest = await Drive(settings, app, async random =>
-            (await client.PostAsJsonAsync("/api/activities", factory.Next(random))).StatusCode == HttpStatusCode.Created);
+        {
+            var team = teams[random.Next(teams.Length)];
+            using var request = await credentials.LogRequest(team, factory.Next(random, team));
+            return (await client.SendAsync(request)).StatusCode == HttpStatusCode.Created;
+        });
 
         var report = await client.GetFromJsonAsync<JsonElement>("/api/admin/consistency");
         var stored = report.GetProperty("storedActivities").GetInt64() - before;

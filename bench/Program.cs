@@ -4,7 +4,7 @@ using VanguardHub.Bench;
 //   ingest  durable ingest from many concurrent clients, against a no-op endpoint in the same run
 //   push    latency from the 201 to the wall receiving the snapshot that contains the activity
 //   all     every scenario, each on its own fresh store
-// Options: --url URL (use a running service instead of starting one), --seconds N, --clients N, --walls N, --rate N,
+// Options: --url URL (use a running service instead of starting one; VANGUARDHUB_ADMIN_PASSWORD must hold its admin password), --seconds N, --clients N, --walls N, --rate N,
 //          --out FILE (JSON results, default bench-results.json)
 var scenario = args.FirstOrDefault() ?? "";
 var scenarios = scenario switch
@@ -25,11 +25,11 @@ var results = new List<ScenarioResult>();
 foreach (var name in scenarios)
 {
     using var app = settings.Url is null ? AppProcess.Start(settings.AppSettings) : null;
-    var address = settings.Url ?? app!.Address;
+    var credentials = await Credentials.SignInAsync(settings.Url ?? app!.Address, Credentials.AdminPassword(app));
     results.Add(name switch
     {
-        "ingest" => await IngestScenario.Run(settings, address, app),
-        _ => await PushScenario.Run(settings, address, app),
+        "ingest" => await IngestScenario.Run(settings, credentials, app),
+        _ => await PushScenario.Run(settings, credentials, app),
     });
 }
 

@@ -9,8 +9,10 @@ namespace VanguardHub.Bench;
 /// <summary>From the 201 a team leader gets to a wall receiving the snapshot that contains the activity.</summary>
 internal static class PushScenario
 {
-    public static async Task<ScenarioResult> Run(Settings settings, Uri address, AppProcess? app)
+    public static async Task<ScenarioResult> Run(Settings settings, Credentials credentials, AppProcess? app)
     {
+        var address = credentials.Address;
+        var wallToken = await credentials.WallToken();
         Console.WriteLine($"push: {settings.Walls} walls, {settings.Rate} activities/s for {settings.Seconds} s against {address}");
 
 
@@ -25,7 +27,9 @@ internal static class PushScenario
         {
             var wall = w;
             var counted = new Dictionary<string, long>();
-            var connection = new HubConnectionBuilder().WithUrl(new Uri(address, "/hubs/board")).Build();
+            var connection = new HubConnectionBuilder()
+                .WithUrl(new Uri(address, "/hubs/board"), options => options.AccessTokenProvider = () => Task.FromResult<string?>(wallToken))
+                .Build();
             connection.On<JsonElement>("board", snapshot =>
             {
                 var now = Stopwatch.GetTimestamp();
@@ -49,7 +53,7 @@ internal static class PushScenario
             walls.Add(connection);
         }
 
-        using var client = new HttpClient { BaseAddress = address };
+        using var client = credentials.AdminClient();
         var teams = (await client.GetFromJsonAsync<JsonElement>("/api/teams")).EnumerateArray().Select(t => t.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
         var total = settings.Rate * settings.Seconds;
         var interval = TimeSpan.FromSeconds(1.0 / settings.Rate);
@@ -108,7 +112,8 @@ internal static class PushScenario
                 outcomes = new { residentsServed = 1 },
                 partners = Array.Empty<string>(),
             };
-            var response = await client.PostAsJsonAsync("/api/activities", body);
+            using var request = await credentials.LogRequest(team, body);
+            var response = await client.SendAsync(request);
             var at = Stopwatch.GetTimestamp();
             if ((int)response.StatusCode == 201)
             {

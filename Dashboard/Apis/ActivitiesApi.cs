@@ -1,12 +1,10 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Teams;
 using VanguardHub.Dashboard.Activities;
 using VanguardHub.Dashboard.Extensions;
 using VanguardHub.Dashboard.Operations;
+using VanguardHub.Dashboard.Security;
 
 namespace VanguardHub.Dashboard.Apis;
 
@@ -18,16 +16,16 @@ internal static class ActivitiesApi
     public static IEndpointRouteBuilder MapActivitiesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/activities").WithTags("Activities");
-        group.MapPost("/", Log);
-        group.MapGet("/{activityId}", Get);
+        group.MapPost("/", Log).RequireAuthorization(Policies.Write).RequireRateLimiting(RateLimits.Writes);
+        group.MapGet("/{activityId}", Get).RequireAuthorization(Policies.Read);
         return app;
     }
 
     private static async Task<IResult> Log(
-        HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json, VanguardHubMetrics metrics,
+        HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, VanguardHubMetrics metrics,
         CancellationToken cancellationToken)
     {
-        var answer = await Answer(request, roster, grains, clock, json, metrics, cancellationToken);
+        var answer = await Answer(request, roster, grains, clock, metrics, cancellationToken);
         if (answer is not IStatusCodeHttpResult { StatusCode: < 300 or 409 })
         {
             metrics.ActivityLogged("invalid");
@@ -37,46 +35,20 @@ internal static class ActivitiesApi
     }
 
     private static async Task<IResult> Answer(
-        HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json, VanguardHubMetrics metrics,
+        HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, VanguardHubMetrics metrics,
         CancellationToken cancellationToken)
     {
-        if (!request.HasJsonContentType())
+        var (submission, problem) = await JsonBody.ReadAsync<ActivitySubmission>(request, MaxBodyBytes, cancellationToken);
+        if (problem is not null)
         {
-            return Problems.Status(StatusCodes.Status415UnsupportedMediaType, "body", "Unsupported media type", "Send the activity as application/json.");
+            return problem;
         }
 
-        if (request.ContentLength > MaxBodyBytes)
+        // A leader logs for their own team only; saying so before validating tells them nothing about other teams.
+        var user = request.HttpContext.User;
+        if (!user.MayWriteFor(submission!.TeamId))
         {
-            return TooLarge();
-        }
-
-        var body = await ReadLimited(request.Body, cancellationToken);
-        if (body is null)
-        {
-            return TooLarge();
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            return Problems.Invalid("body", "The body is not valid JSON.");
-        }
-
-        ActivitySubmission? submission;
-        using (document)
-        {
-            try
-            {
-                submission = document.Deserialize<ActivitySubmission>(json.Value.SerializerOptions);
-            }
-            catch (JsonException e)
-            {
-                return Problems.Invalid(FieldOf(e.Path), "This value has the wrong type or is out of range.");
-            }
+            return Problems.Status(StatusCodes.Status403Forbidden, "teamId", "Not your team", "A team leader logs activities for their own team only.");
         }
 
         if (submission is null)
@@ -84,14 +56,16 @@ internal static class ActivitiesApi
             return Problems.Invalid("body", "An activity object is required.");
         }
 
-        var errors = ActivityValidation.Validate(submission, roster, clock.GetUtcNow(), out var record);
+        var errors = ActivityValidation.Validate(submission, roster, clock.GetUtcNow(), out var validated);
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors);
         }
 
+        var record = validated! with { RecordedBy = user.Actor() };
+
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var result = await grains.GetGrain<IServiceTeamGrain>(record!.TeamId).LogActivity(record);
+        var result = await grains.GetGrain<IServiceTeamGrain>(record.TeamId).LogActivity(record);
         metrics.ActivityLogged(result.Outcome switch
         {
             LogOutcome.Created => "created",
@@ -123,32 +97,6 @@ internal static class ActivitiesApi
     /// <summary>The same activity again: it counted once, and the answer says where it is.</summary>
     private static IResult Replayed(string location, ActivityRecord activity) =>
         new ReplayResult(location, activity);
-
-    private static IResult TooLarge() =>
-        Problems.Status(StatusCodes.Status413PayloadTooLarge, "body", "Body too large", $"An activity can be at most {MaxBodyBytes / 1024} KiB.");
-
-    /// <summary>Reads at most <see cref="MaxBodyBytes"/>; null when the body is longer (whatever Content-Length said).</summary>
-    private static async Task<byte[]?> ReadLimited(Stream body, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
-
-    /// <summary>"$.outcomes.residentsServed" → "outcomes.residentsServed"; the document itself → "body".</summary>
-    internal static string FieldOf(string? jsonPath) =>
-        string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "body" : jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath;
 
     private sealed class ReplayResult(string location, ActivityRecord activity) : IResult, IStatusCodeHttpResult
     {

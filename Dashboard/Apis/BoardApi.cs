@@ -1,5 +1,6 @@
 using VanguardHub.Contracts.Board;
 using VanguardHub.Contracts.Catalog;
+using VanguardHub.Dashboard.Security;
 
 namespace VanguardHub.Dashboard.Apis;
 
@@ -8,10 +9,10 @@ internal static class BoardApi
     public static IEndpointRouteBuilder MapBoardApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/board", async (IGrainFactory grains) =>
-            TypedResults.Ok(await grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot())).WithTags("Board");
+            TypedResults.Ok(await grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot())).WithTags("Board").RequireAuthorization(Policies.Board);
 
         // The codes the API accepts, with their Chinese and English names, for forms and charts.
-        app.MapGet("/api/catalog", () => TypedResults.Ok(new { domains = ServiceDomains.All, districts = Districts.All })).WithTags("Board");
+        app.MapGet("/api/catalog", () => TypedResults.Ok(new { domains = ServiceDomains.All, districts = Districts.All })).WithTags("Board").RequireAuthorization(Policies.Board);
         return app;
     }
 }

@@ -2,6 +2,7 @@ using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Enterprises;
 using VanguardHub.Dashboard.Extensions;
+using VanguardHub.Dashboard.Security;
 
 namespace VanguardHub.Dashboard.Apis;
 
@@ -9,7 +10,7 @@ internal static class EnterprisesApi
 {
     public static IEndpointRouteBuilder MapEnterprisesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/enterprises").WithTags("Enterprises");
+        var group = app.MapGroup("/api/enterprises").WithTags("Enterprises").RequireAuthorization(Policies.Read);
         group.MapGet("/", List);
         group.MapGet("/{enterpriseId}", Get);
         return app;

@@ -6,6 +6,7 @@ using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Catalog;
 using VanguardHub.Contracts.Teams;
 using VanguardHub.Dashboard.Extensions;
+using VanguardHub.Dashboard.Security;
 
 namespace VanguardHub.Dashboard.Apis;
 
@@ -31,7 +32,7 @@ internal static class ExportsApi
 
     public static IEndpointRouteBuilder MapExportsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/exports").WithTags("Exports");
+        var group = app.MapGroup("/api/exports").WithTags("Exports").RequireAuthorization(Policies.Read);
         group.MapGet("/activities.{format}", Activities);
         group.MapGet("/monthly.{format}", Monthly);
         return app;

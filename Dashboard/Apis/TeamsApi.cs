@@ -4,6 +4,7 @@ using VanguardHub.Contracts.Catalog;
 using VanguardHub.Contracts.Teams;
 using VanguardHub.Dashboard.Activities;
 using VanguardHub.Dashboard.Extensions;
+using VanguardHub.Dashboard.Security;
 
 namespace VanguardHub.Dashboard.Apis;
 
@@ -13,7 +14,7 @@ internal static class TeamsApi
 
     public static IEndpointRouteBuilder MapTeamsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/teams").WithTags("Teams");
+        var group = app.MapGroup("/api/teams").WithTags("Teams").RequireAuthorization(Policies.Read);
         group.MapGet("/", List);
         group.MapGet("/{teamId}", Get);
         group.MapGet("/{teamId}/activities", Timeline);

@@ -7,16 +7,29 @@ namespace VanguardHub.Dashboard.Extensions;
 
 internal static class ApiExtensions
 {
+    /// <summary>Path and query together; nothing this service serves needs more.</summary>
+    public const int MaxUrlLength = 4096;
+
     public static IHostApplicationBuilder AddVanguardHubApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
 
         // Nothing this service accepts is large; an activity is capped lower still (64 KiB).
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+
+            // Kestrel itself answers an over-long request line with a bare 414; let it through to MaxUrlLength, where the answer is a ProblemDetails.
+            kestrel.Limits.MaxRequestLineSize = 64 * 1024;
+        });
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+
+            // Input is read strictly: a field the API does not know, or one named twice, is an error the sender hears about.
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            options.SerializerOptions.AllowDuplicateProperties = false;
         });
         return builder;
     }
@@ -27,10 +40,22 @@ internal static class ApiExtensions
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use((context, next) =>
+        {
+            var request = context.Request;
+            if (request.Path.Value?.Length + request.QueryString.Value?.Length > MaxUrlLength)
+            {
+                return Security.SecurityExtensions.WriteProblem(context, StatusCodes.Status414UriTooLong, "Address too long", $"An address can be at most {MaxUrlLength} characters.");
+            }
+
+            return next(context);
+        });
         app.UseRewriter(new RewriteOptions()
             .AddRewrite("^$", "wall.html", skipRemainingRules: true)
             .AddRewrite("^wall/?$", "wall.html", skipRemainingRules: true)
             .AddRewrite("^log/?$", "log.html", skipRemainingRules: true)
+            .AddRewrite("^login/?$", "login.html", skipRemainingRules: true)
+            .AddRewrite("^admin/?$", "admin.html", skipRemainingRules: true)
             .AddRewrite("^teams/[a-z0-9-]{1,64}/?$", "team.html", skipRemainingRules: true)
             .AddRewrite("^enterprises/[a-z0-9-]{1,64}/?$", "enterprise.html", skipRemainingRules: true));
         app.UseStaticFiles();

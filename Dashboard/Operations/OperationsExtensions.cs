@@ -42,9 +42,10 @@ internal static class OperationsExtensions
     /// <summary>/healthz: the process is alive. /readyz: silo, storage and push all answer. /metrics: Prometheus.</summary>
     public static WebApplication MapOperations(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = WriteReport });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        // Probes answer anyone (a load balancer has no account); the metrics are for the operators' scraper, with an admin token.
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = WriteReport }).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Security.Policies.Admin);
         return app;
     }
 

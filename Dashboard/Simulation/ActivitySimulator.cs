@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Catalog;
+using VanguardHub.Contracts.Security;
 
 namespace VanguardHub.Dashboard.Simulation;
 
@@ -23,7 +24,8 @@ public sealed class SimulatorOptions
 /// this host's own POST /api/activities, exactly as a team leader's phone would.
 /// </summary>
 internal sealed partial class ActivitySimulator(
-    IServer server, IHostApplicationLifetime lifetime, Roster roster, IOptions<SimulatorOptions> options, ILogger<ActivitySimulator> logger)
+    IServer server, IHostApplicationLifetime lifetime, Roster roster, IGrainFactory grains, TimeProvider clock,
+    IOptions<SimulatorOptions> options, ILogger<ActivitySimulator> logger)
     : BackgroundService
 {
     private static readonly Dictionary<string, string[]> Titles = new()
@@ -51,7 +53,23 @@ internal sealed partial class ActivitySimulator(
             await started.Task.WaitAsync(stoppingToken);
         }
 
+        // The simulator writes like any integration: with a bearer token of its own, revoked when it stops.
+        var tokens = grains.GetGrain<ITokensGrain>(Tokens.Key);
+        var issued = await tokens.Issue("simulator", Roles.Admin, null, clock.GetUtcNow().AddDays(1), "system");
         using var client = new HttpClient { BaseAddress = OwnAddress() };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", issued.Token);
+        try
+        {
+            await Simulate(client, settings, stoppingToken);
+        }
+        finally
+        {
+            await tokens.Revoke(issued.Info.Id);
+        }
+    }
+
+    private async Task Simulate(HttpClient client, SimulatorOptions settings, CancellationToken stoppingToken)
+    {
         var random = new Random();
         var delay = TimeSpan.FromSeconds(1 / Math.Clamp(settings.PerSecond, 0.05, 200));
         LogStarted(logger, settings.PerSecond, client.BaseAddress);

@@ -11,19 +11,21 @@ namespace VanguardHub.Dashboard.Wall;
 /// (each new activity, for the feed), "heartbeat" (the shown version is still current) and, for clients watching a
 /// team, "team" (that team's new standing).
 /// </summary>
-internal sealed class BoardHub(IGrainFactory grains, Roster roster, VanguardHubMetrics metrics) : Hub
+internal sealed class BoardHub(IGrainFactory grains, Roster roster, VanguardHubMetrics metrics, Security.HubSessions sessions) : Hub
 {
     public const string Path = "/hubs/board";
 
     public override Task OnConnectedAsync()
     {
         metrics.ClientConnected();
+        sessions.Opened(Context);
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         metrics.ClientDisconnected();
+        sessions.Closed(Context);
         return base.OnDisconnectedAsync(exception);
     }
 
@@ -31,7 +33,8 @@ internal sealed class BoardHub(IGrainFactory grains, Roster roster, VanguardHubM
 
     public Task<BoardSnapshot> GetSnapshot() => grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot();
 
-    /// <summary>Starts sending this connection the team's updates; answers with its current summary.</summary>
+    /// <summary>Starts sending this connection the team's updates; answers with its current summary. Not for wall displays.</summary>
+    [Microsoft.AspNetCore.Authorization.Authorize(Policy = Security.Policies.Read)]
     public async Task<TeamSummary> WatchTeam(string teamId)
     {
         if (roster.FindTeam(teamId) is null)
@@ -43,5 +46,6 @@ internal sealed class BoardHub(IGrainFactory grains, Roster roster, VanguardHubM
         return await grains.GetGrain<IServiceTeamGrain>(teamId).GetSummary();
     }
 
+    [Microsoft.AspNetCore.Authorization.Authorize(Policy = Security.Policies.Read)]
     public Task UnwatchTeam(string teamId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, TeamGroup(teamId));
 }

@@ -100,7 +100,7 @@ internal static class WallExtensions
 
     public static WebApplication MapWall(this WebApplication app)
     {
-        app.MapHub<BoardHub>(BoardHub.Path);
+        app.MapHub<BoardHub>(BoardHub.Path).RequireAuthorization(Security.Policies.Board);
         return app;
     }
 }

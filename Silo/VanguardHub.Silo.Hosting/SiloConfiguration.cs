@@ -58,6 +58,7 @@ public static class SiloConfiguration
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ActivityLogOptions>().Bind(configuration.GetSection(ActivityLogOptions.Section));
         services.AddOptions<WallOptions>().Bind(configuration.GetSection(WallOptions.Section));
+        services.AddOptions<LockoutOptions>().Bind(configuration.GetSection(LockoutOptions.Section));
         services.AddOptions<RosterOptions>().Bind(configuration.GetSection(RosterOptions.Section));
         services.AddSingleton(sp =>
         {

@@ -1,5 +1,7 @@
 // Shared helpers for the drill-down pages (team.html, enterprise.html): language, formatting, fetching,
 // small DOM builders and the never-give-up SignalR connection. Text typed by users only ever goes in via textContent.
+// Every API call goes through session.js: nobody signed in (401) sends the browser to /login and back.
+import { apiFetch, me, mountSessionBar, redirectToLogin, wallToken } from './session.js';
 
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 
@@ -80,6 +82,8 @@ const STRINGS = {
     none: '无',
     badRequest: '筛选条件有误：',
     fromAfterTo: '开始日期不能晚于结束日期',
+    forbidden: '无权查看此页面',
+    forbiddenHint: '您的账号没有查看权限，请换一个账号登录。',
   },
   en: {
     appName: 'Chuncheng Vanguard Command Centre',
@@ -155,6 +159,8 @@ const STRINGS = {
     none: 'none',
     badRequest: 'Invalid filter: ',
     fromAfterTo: 'The start date is after the end date',
+    forbidden: 'Not allowed',
+    forbiddenHint: 'Your account may not view this page; sign in with another account.',
   },
 };
 
@@ -206,9 +212,36 @@ export function pageId() {
   return qid ? qid.trim() : '';
 }
 
-/** GET JSON; resolves { status, ok, data } (data null when the body is not JSON). Rejects only on network errors. */
+/**
+ * Who is signed in (GET /api/auth/me); nobody: off to /login?return=<this page>. Mounts the session bar in the top
+ * bar. Resolves the account, or null when the server cannot be reached (the page's own fetches then say so).
+ */
+export async function initSession() {
+  let account;
+  try {
+    account = await me();
+  } catch {
+    return null;
+  }
+  if (!account) return redirectToLogin();
+  const host = document.querySelector('.topbar-right');
+  let bar = document.getElementById('session-bar');
+  if (!bar && host) {
+    bar = el('div', 'session-bar');
+    bar.id = 'session-bar';
+    host.prepend(bar);
+  }
+  mountSessionBar({ account });
+  return account;
+}
+
+/**
+ * GET JSON; resolves { status, ok, data } (data null when the body is not JSON). Rejects only on network errors.
+ * A 401 goes to /login (and never resolves).
+ */
 export async function getJson(url, signal) {
-  const res = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store', signal });
+  const res = await apiFetch(url, { headers: { accept: 'application/json' }, cache: 'no-store', signal });
+  if (res.status === 401) return redirectToLogin();
   let data = null;
   try { data = await res.json(); } catch { /* no body */ }
   return { status: res.status, ok: res.ok, data };
@@ -436,7 +469,7 @@ export function startLive({ handlers, onConnected }) {
   if (!signalR) return null;
 
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl('/hubs/board')
+    .withUrl('/hubs/board', { accessTokenFactory: () => wallToken() || '' })
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => retryDelay(ctx.previousRetryCount) })
     .configureLogging(signalR.LogLevel.Warning)
     .build();

@@ -1,7 +1,7 @@
 // The partner-enterprise drill-down page: /enterprises/{enterpriseId} (or /enterprise.html?id=…). Profile, totals,
 // the teams that worked with it, by-domain breakdown and recent activities; re-read every 30 s while open.
 import {
-  t, tOther, lang, initPage, pageId, getJson, formatNumber, el, loadCatalog, nameOf, renderTiles, renderBars, domainRows,
+  t, tOther, lang, initPage, initSession, pageId, getJson, formatNumber, el, loadCatalog, nameOf, renderTiles, renderBars, domainRows,
   activityItem, showMessage, setAsOf, withLang,
 } from './drill-common.js';
 
@@ -77,6 +77,7 @@ async function refresh() {
 
 async function main() {
   initPage();
+  await initSession();
   if (!enterpriseId) { showMessage(t('noEnterprise'), t('noEnterpriseHint'), tOther('noEnterprise')); return; }
   catalog = await loadCatalog();
   let r;
@@ -87,6 +88,7 @@ async function main() {
     return;
   }
   if (r.status === 404) { showMessage(t('noEnterprise'), t('noEnterpriseHint'), tOther('noEnterprise')); return; }
+  if (r.status === 403) { showMessage(t('forbidden'), t('forbiddenHint'), tOther('forbidden')); return; }
   if (!r.ok || !r.data) { showMessage(t('loadFailed')); return; }
   render(r.data);
 

@@ -1,7 +1,7 @@
 // The team drill-down page: /teams/{teamId} (or /team.html?id=…). Profile, rank, outcome tiles, trend, breakdowns,
 // partner enterprises and a filterable, paged timeline with exports; kept live through WatchTeam on /hubs/board.
 import {
-  t, tOther, lang, initPage, pageId, getJson, formatNumber, beijingDay, beijingDateTime, addDays, weekdayMon0, el,
+  t, tOther, lang, initPage, initSession, pageId, getJson, formatNumber, beijingDay, beijingDateTime, addDays, weekdayMon0, el,
   loadCatalog, nameOf, renderTiles, renderBars, domainRows, activityItem, showMessage, setAsOf, startLive, withLang,
 } from './drill-common.js';
 
@@ -305,6 +305,7 @@ function setTrend(mode) {
 
 async function main() {
   initPage();
+  await initSession();
   if (!teamId) { showMessage(t('noTeam'), t('noTeamHint'), tOther('noTeam')); return; }
   catalog = await loadCatalog();
   let team;
@@ -315,6 +316,7 @@ async function main() {
     return;
   }
   if (team.status === 404) { showMessage(t('noTeam'), t('noTeamHint'), tOther('noTeam')); return; }
+  if (team.status === 403) { showMessage(t('forbidden'), t('forbiddenHint'), tOther('forbidden')); return; }
   if (!team.ok || !team.data) { showMessage(t('loadFailed')); return; }
 
   profile = team.data.profile;

@@ -62,6 +62,16 @@ const zh = {
   sentAt: '发送于',
   tries: '已尝试 {0} 次',
   lastTry: '最近尝试',
+  notAllowed: '您的账号（{0}）只能查看，不能登记活动。请使用服务队负责人或管理员账号登录。',
+  notAllowedOther: 'This account can view but cannot log activities.',
+  switchAccount: '换个账号登录',
+  reason_signin: '请重新登录',
+  signInAgain: '登录已失效，请重新登录；这条记录保存在本机，登录后自动发送。',
+  waitingSignIn: '登录已失效，记录已存在本机，重新登录后自动发送：',
+  signInLink: '重新登录',
+  teamLocked: '服务队负责人只能为本队登记。',
+  offlineSession: '暂时无法确认登录状态（网络不畅），记录将保存在本机。',
+  forbidden: '无权为此服务队登记（403）。',
 };
 
 const en = {
@@ -127,6 +137,16 @@ const en = {
   sentAt: 'sent',
   tries: '{0} attempts',
   lastTry: 'last try',
+  notAllowed: 'Your account ({0}) can view but cannot log activities. Sign in as a team leader or an administrator.',
+  notAllowedOther: '此账号只能查看，不能登记活动。',
+  switchAccount: 'Sign in with another account',
+  reason_signin: 'sign in again',
+  signInAgain: 'Your session has ended: sign in again. The entry is kept on this device and sent once you are signed in.',
+  waitingSignIn: 'Session ended: kept on this device, sent after you sign in again: ',
+  signInLink: 'Sign in again',
+  teamLocked: 'A team leader logs for their own team only.',
+  offlineSession: 'Cannot confirm your sign-in right now (weak network); entries are kept on this device.',
+  forbidden: 'Not allowed to log for this team (403).',
 };
 
 export const lang = (() => {

@@ -1,6 +1,9 @@
 // The outbox: every submitted activity is written to localStorage before it is sent, then sent (and resent
 // with the same id and the identical body) until the server answers. Saved entries are kept (at most
 // MAX_SAVED, newest first) so the leader can see they went through; waiting and failed entries are all kept.
+// Sends go through session.js (the cookie session with its X-CSRF-TOKEN header). A 401 (signed out, session
+// expired) keeps the entry waiting with reason 'signin' until the leader signs in again; it is never dropped.
+import { apiFetch, isAntiforgeryProblem } from './session.js';
 
 const KEY = 'vanguardhub.log.outbox.v1';
 export const MAX_SAVED = 20;
@@ -50,9 +53,16 @@ export function removeEntry(id) {
 const inFlight = new Set();
 export function isSending(id) { return inFlight.has(id); }
 
+/** A 400 about the antiforgery token (not about the activity): the session needs renewing, the entry is fine. */
+function isCsrfRefusal(status, p) {
+  return status === 400 && isAntiforgeryProblem(p);
+}
+
 /**
  * Sends one entry (its stored body, unchanged) and records the outcome:
- *  201/200 -> saved; network error, timeout, 408, 429, 5xx -> waiting; other 4xx -> failed (not retried).
+ *  201/200 -> saved; network error, timeout, 408, 429, 5xx -> waiting;
+ *  401 (or a refused antiforgery token) -> waiting with reason 'signin' (sent again once signed in);
+ *  403 -> failed with the server's reason; other 4xx -> failed (not retried).
  * Returns { state, status, problem } or null when that entry is already being sent.
  */
 export async function sendEntry(entry) {
@@ -64,13 +74,12 @@ export async function sendEntry(entry) {
   const now = new Date().toISOString();
   let result;
   try {
-    const res = await fetch('/api/activities', {
+    const res = await apiFetch('/api/activities', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
       body: entry.bodyJson || JSON.stringify(entry.body),
       signal: ctrl.signal,
       cache: 'no-store',
-      credentials: 'same-origin',
     });
     let problem = null;
     if (!res.ok) {
@@ -78,6 +87,8 @@ export async function sendEntry(entry) {
     }
     if (res.status === 201 || res.status === 200) {
       result = { state: 'saved', status: res.status, problem: null };
+    } else if (res.status === 401 || isCsrfRefusal(res.status, problem)) {
+      result = { state: 'waiting', status: res.status, problem, reason: 'signin' };
     } else if (res.status >= 500 || res.status === 408 || res.status === 429) {
       result = { state: 'waiting', status: res.status, problem };
     } else {
@@ -89,7 +100,7 @@ export async function sendEntry(entry) {
     clearTimeout(timer);
     inFlight.delete(entry.id);
   }
-  const patch = { state: result.state, status: result.status, attempts, lastTryAt: now };
+  const patch = { state: result.state, status: result.status, attempts, lastTryAt: now, reason: result.reason ?? null };
   if (result.state === 'saved') { patch.savedAt = now; patch.problem = null; }
   if (result.state === 'failed') patch.problem = slimProblem(result.problem);
   updateEntry(entry.id, patch);
@@ -123,8 +134,8 @@ export async function resendWaiting(onEach) {
     for (const e of waiting) {
       const r = await sendEntry(e);
       onEach?.(e, r);
-      // A network failure means the rest would fail too: try them next time.
-      if (r && r.state === 'waiting' && r.status === 0) break;
+      // A network failure or a lost session means the rest would fail too: try them next time.
+      if (r && r.state === 'waiting' && (r.status === 0 || r.reason === 'signin')) break;
     }
   } finally {
     resending = false;

@@ -3,6 +3,11 @@
 // User-typed text is only ever rendered with textContent.
 import { t, nameOf, applyStaticLabels } from './log-i18n.js';
 import { readOutbox, putEntry, removeEntry, sendEntry, resendWaiting, isSending } from './log-outbox.js';
+import { apiFetch, me, lastAccount, loginUrl, redirectToLogin, mountSessionBar, roleName } from './session.js';
+
+// Who may log: a team leader for their own team (the team select is preset and locked), an administrator for any
+// team; a viewer or a wall display only sees why not. Nobody signed in: off to /login and back.
+const CAN_LOG = new Set(['leader', 'admin']);
 
 const OUTCOMES = ['householdsVisited', 'residentsServed', 'enterprisesServed', 'problemsSolved',
   'disputesMediated', 'policySessions', 'projectsLanded'];
@@ -43,6 +48,8 @@ const state = {
   submitting: false,
   replacesId: null,   // a failed outbox entry that the form's content is fixing
   waitingConfirmId: null, // the entry the "waiting" confirmation talks about
+  account: null,      // { username, role, teamId } as the server (or, offline, this device) last said
+  lockedTeam: null,   // a leader's team: the only one the form logs for
 };
 
 // ---------- time (Beijing, UTC+8, whatever the phone's zone) ----------
@@ -70,7 +77,8 @@ async function getJson(url) {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), 15000);
   try {
-    const res = await fetch(url, { signal: ctrl.signal, headers: { accept: 'application/json' } });
+    const res = await apiFetch(url, { signal: ctrl.signal, headers: { accept: 'application/json' } });
+    if (res.status === 401) redirectToLogin();
     if (!res.ok) throw new Error(String(res.status));
     return await res.json();
   } finally { clearTimeout(timer); }
@@ -192,7 +200,7 @@ function readForm() {
   const outcomes = {};
   for (const k of OUTCOMES) outcomes[k] = intValue($(`field-${k}`));
   return {
-    teamId: $('field-team').value,
+    teamId: state.lockedTeam || $('field-team').value,
     occurredAt: toOffsetIso($('field-occurredAt').value),
     domain: $('field-domain').value,
     district: $('field-district').value,
@@ -205,7 +213,7 @@ function readForm() {
   };
 }
 function loadIntoForm(body) {
-  setSelect($('field-team'), body.teamId);
+  if (!state.lockedTeam) setSelect($('field-team'), body.teamId);
   $('field-occurredAt').value = fromOffsetIso(body.occurredAt) || beijingLocalNow();
   setSelect($('field-domain'), body.domain);
   setSelect($('field-district'), body.district);
@@ -312,6 +320,7 @@ function problemSummary(entry) {
   if (entry.status === 409) return t('conflict');
   if (entry.status === 413) return t('tooLarge');
   if (entry.status === 415) return t('notJson');
+  if (entry.status === 403 && !(p && (p.detail || p.title))) return t('forbidden');
   const errs = problemErrors(p);
   const parts = Object.entries(errs).map(([k, v]) => `${k}: ${(Array.isArray(v) ? v : [v]).join(' ')}`);
   if (parts.length) return parts.join('；');
@@ -345,6 +354,14 @@ function renderOutbox() {
     li.append(meta);
     if (e.state === 'failed') {
       li.append(el('p', 'outbox-reason', problemSummary(e)));
+    }
+    if (e.state === 'waiting' && e.reason === 'signin') {
+      li.dataset.reason = 'signin';
+      const p = el('p', 'outbox-reason', `${t('reason_signin')} · `);
+      const a = el('a', 'outbox-signin', t('signInLink'));
+      a.href = loginUrl();
+      p.append(a);
+      li.append(p);
     }
     if (e.state !== 'saved') {
       const actions = el('div', 'outbox-actions');
@@ -438,7 +455,8 @@ async function onSubmit(ev) {
   } else if (r.state === 'waiting') {
     // Safe on the device and sent later with the same id: clear so it is not entered twice.
     clearAfterSave();
-    showConfirm('wait', `${t('waitingMsg')}${body.title}`);
+    showConfirm('wait', `${r.reason === 'signin' ? t('waitingSignIn') : t('waitingMsg')}${body.title}`);
+    if (r.reason === 'signin') showSignInAgain();
     state.waitingConfirmId = id;
     scheduleRetry();
   } else {
@@ -460,10 +478,57 @@ function fallbackUuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+// ---------- the session ----------
+/** A notice with a sign-in link: the session ended while entries wait on the device. */
+function showSignInAgain() {
+  mountSessionBar({ account: null }); // the session is gone: say so, with a sign-in link
+  const box = $('sign-in-again');
+  box.replaceChildren(el('span', null, `${t('signInAgain')} `));
+  const a = el('a', null, t('signInLink'));
+  a.id = 'sign-in-again-link';
+  a.href = loginUrl();
+  box.append(a);
+  box.hidden = false;
+}
+
+function canLog() {
+  return !state.account || CAN_LOG.has(state.account.role);
+}
+
+/** Who is signed in; null means nobody (the caller goes to /login). Offline: what this device last knew. */
+async function identify() {
+  try {
+    const account = await me();
+    return { account, offline: false };
+  } catch {
+    return { account: lastAccount(), offline: true };
+  }
+}
+
+function applyAccount(account) {
+  state.account = account;
+  state.lockedTeam = account && account.role === 'leader' && account.teamId ? account.teamId : null;
+  if (account && !CAN_LOG.has(account.role)) {
+    const box = $('not-allowed');
+    box.replaceChildren(el('p', null, t('notAllowed', roleName(account.role))));
+    const other = el('p', 'muted', t('notAllowedOther'));
+    other.lang = document.documentElement.lang === 'en' ? 'zh-CN' : 'en';
+    const a = el('a', null, t('switchAccount'));
+    a.id = 'switch-account';
+    a.href = loginUrl();
+    box.append(other, a);
+    box.hidden = false;
+    $('log-form').hidden = true;
+  }
+}
+
 // ---------- resending ----------
 async function resendNow() {
+  if (!canLog()) { renderOutbox(); return; }
   await resendWaiting(() => renderOutbox());
   renderOutbox();
+  if (readOutbox().some(e => e.state === 'waiting' && e.reason === 'signin')) showSignInAgain();
+  else $('sign-in-again').hidden = true;
 }
 let retryTimer = null;
 function scheduleRetry() {
@@ -477,6 +542,18 @@ function scheduleRetry() {
 // ---------- start ----------
 async function start() {
   applyStaticLabels(document);
+  const { account, offline } = await identify();
+  if (!account && !offline) {
+    redirectToLogin();
+    return;
+  }
+  applyAccount(account);
+  mountSessionBar({ account: offline ? (account ? { ...account } : null) : account });
+  if (offline) {
+    const s = $('load-status');
+    s.textContent = t('offlineSession');
+    s.hidden = false;
+  }
   $('field-occurredAt').value = beijingLocalNow();
   $('field-occurredAt').max = `${beijingLocalNow()}`.slice(0, 10) + 'T23:59';
   updateCounters();
@@ -522,9 +599,9 @@ async function start() {
     teamSel.append(o);
   }
   const params = new URLSearchParams(location.search);
-  let wanted = params.get('team');
+  let wanted = state.lockedTeam || params.get('team');
   if (!wanted) { try { wanted = localStorage.getItem(TEAM_KEY); } catch { wanted = null; } }
-  if (wanted && !teams.some(x => x.id === wanted) && params.get('team') === wanted) {
+  if (wanted && !teams.some(x => x.id === wanted) && (params.get('team') === wanted || state.lockedTeam === wanted)) {
     const o = el('option', null, wanted); // unknown to this device yet: the server will judge it
     o.value = wanted;
     teamSel.append(o);
@@ -533,6 +610,19 @@ async function start() {
     teamSel.value = wanted;
     applyTeamDefaults(wanted);
     try { localStorage.setItem(TEAM_KEY, wanted); } catch { /* ignore */ }
+  }
+
+  if (state.lockedTeam) {
+    // A leader logs for their own team only: shown, not changeable.
+    teamSel.value = state.lockedTeam;
+    teamSel.disabled = true;
+    teamSel.dataset.locked = 'true';
+    let hint = document.getElementById('team-locked');
+    if (!hint) {
+      hint = el('p', 'team-locked', t('teamLocked'));
+      hint.id = 'team-locked';
+      teamSel.after(hint);
+    }
   }
 
   if (usedCache) {

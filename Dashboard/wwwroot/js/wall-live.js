@@ -1,5 +1,7 @@
 // The SignalR connection to /hubs/board. It never gives up: the automatic reconnect retries forever with a capped
 // backoff, the first start() is retried the same way, and if the connection closes anyway the loop starts again.
+// The one exception: when the server says the wall's credential is no good (401), the connection stops and
+// onUnauthorized is told, so that the wall can pair again; resume() starts it again afterwards.
 
 const OFFLINE_AFTER_MS = 10_000;
 const CALL_TIMEOUT_MS = 15_000;
@@ -8,6 +10,13 @@ const CALL_TIMEOUT_MS = 15_000;
 export function retryDelay(previousRetryCount) {
   const base = Math.min(30_000, 500 * 2 ** Math.min(previousRetryCount, 16));
   return base + Math.floor(Math.random() * 1000);
+}
+
+/** True when a SignalR error says the server refused the credential. */
+export function isUnauthorized(error) {
+  if (!error) return false;
+  if (error.statusCode === 401) return true;
+  return /\b401\b|Unauthorized/.test(String(error.message ?? error));
 }
 
 /** Rejects when a promise has not settled within ms (the one-shot timer is cleared either way). */
@@ -25,9 +34,13 @@ export class LiveConnection {
    * @param {string} options.url
    * @param {{board: Function, activity: Function, heartbeat: Function}} options.handlers
    * @param {() => void} options.onConnected  after every connect and reconnect
+   * @param {() => (string|null|undefined)} [options.accessTokenFactory]  the bearer token, read at every (re)connect
+   * @param {() => void} [options.onUnauthorized]  the hub refused the credential (401); the connection has stopped
    */
-  constructor({ url, handlers, onConnected }) {
+  constructor({ url, handlers, onConnected, accessTokenFactory, onUnauthorized }) {
     this.onConnected = onConnected;
+    this.onUnauthorized = onUnauthorized;
+    this.stopped = false;
     this.connected = false;
     this.everConnected = false;
     /** When the connection was lost (or, before the first connect, when the wall started trying). */
@@ -45,8 +58,17 @@ export class LiveConnection {
     }
     this.Disconnected = signalR.HubConnectionState.Disconnected;
     this.connection = new signalR.HubConnectionBuilder()
-      .withUrl(url)
-      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => retryDelay(context.previousRetryCount) })
+      .withUrl(url, accessTokenFactory ? { accessTokenFactory: () => accessTokenFactory() || '' } : {})
+      .withAutomaticReconnect({
+        nextRetryDelayInMilliseconds: (context) => {
+          if (this.stopped) return null;
+          if (isUnauthorized(context.retryReason)) {
+            setTimeout(() => this.refused(), 0); // not from inside the client's own retry loop
+            return null;
+          }
+          return retryDelay(context.previousRetryCount);
+        },
+      })
       .configureLogging(signalR.LogLevel.Warning)
       .build();
 
@@ -57,18 +79,45 @@ export class LiveConnection {
     this.connection.onreconnected(() => this.established());
     this.connection.onclose(() => {
       this.lost();
-      if (this.starting) return; // a failed start() reports through its own promise
+      if (this.starting || this.stopped) return; // a failed start() reports through its own promise
       if (Date.now() - this.connectedAt > 30_000) this.attempt = 0;
       this.schedule(retryDelay(this.attempt++));
     });
   }
 
   start() {
+    this.stopped = false;
     this.schedule(0);
   }
 
+  /** Starts again after stop() (e.g. with a new device token). */
+  resume() {
+    this.attempt = 0;
+    this.start();
+  }
+
+  /** Stops connecting until resume(). */
+  stop() {
+    this.stopped = true;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.lost();
+    if (this.connection && this.connection.state !== this.Disconnected) {
+      this.connection.stop().catch(() => {});
+    }
+  }
+
+  /** The server refused the credential: stop, and tell the wall once. */
+  refused() {
+    if (this.stopped) return;
+    this.stop();
+    this.onUnauthorized?.();
+  }
+
   schedule(delay) {
-    if (!this.connection || this.timer !== null || this.starting) return;
+    if (!this.connection || this.timer !== null || this.starting || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.tryStart();
@@ -83,14 +132,20 @@ export class LiveConnection {
     }
     this.starting = true;
     let ok = false;
+    let refused = false;
     try {
       await this.connection.start();
       ok = true;
-    } catch {
-      // the hub is unreachable for now; try again later
+    } catch (error) {
+      // the hub is unreachable for now (try again later), or it refused the credential
+      refused = isUnauthorized(error);
     }
     this.starting = false;
-    if (ok) {
+    if (refused) {
+      this.refused();
+    } else if (this.stopped) {
+      if (ok) this.connection.stop().catch(() => {});
+    } else if (ok) {
       this.attempt = 0;
       this.established();
     } else {

@@ -4,12 +4,18 @@
 // Data rules (see wall-state.js): a snapshot is shown only if its version is newer than the one on screen; after
 // every (re)connect and after any gap a full snapshot is fetched; each panel says as of when its figures are known
 // to be current and turns visibly stale after 30 s without confirmation.
+//
+// Credentials (see session.js): a paired wall keeps its device token in localStorage ('vanguardhub.wall.token') and
+// sends it as a bearer token to GET /api/board and the hub; otherwise a signed-in person's cookie session is used;
+// with neither, the wall shows a pairing code (#pairing) for an administrator to approve on /admin, and stores the
+// token it is given. A token that stops working (revoked: 401) is forgotten and the wall pairs again.
 
 import { dictionary, isKiosk, languageOf } from './wall-i18n.js';
 import { beijing, beijingDay, hhmmss, stamp } from './wall-format.js';
 import { BoardState, SEVERE_AFTER_MS, STALE_AFTER_MS } from './wall-state.js';
 import { LiveConnection, retryDelay } from './wall-live.js';
 import { WallView } from './wall-view.js';
+import { apiFetch, clearWallToken, me, setWallToken, wallToken } from './session.js';
 
 const HUB_URL = '/hubs/board';
 const BOARD_URL = '/api/board';
@@ -19,6 +25,14 @@ const POLL_OFFLINE_MS = 15_000;
 /** While connected but unconfirmed for this long (no heartbeat), ask for a snapshot. */
 const QUIET_REFETCH_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 15_000;
+const PAIRINGS_URL = '/api/walls/pairings';
+/** How often a waiting wall asks whether its pairing code was approved. */
+const PAIRING_POLL_MS = 3_000;
+/**
+ * How often a running wall asks whether its credential still works (GET /api/auth/me). An open hub connection
+ * keeps receiving pushes after its token is revoked, so the wall asks by itself and pairs again on a 401.
+ */
+const CREDENTIAL_CHECK_MS = 30_000;
 
 const search = window.location.search;
 const lang = languageOf(search);
@@ -87,6 +101,8 @@ const live = new LiveConnection({
     heartbeat(beat) { state.heartbeat(beat, Date.now()); },
   },
   onConnected: () => refresh(),
+  accessTokenFactory: () => wallToken(),
+  onUnauthorized: () => unauthorized(),
 });
 
 // ---------- fetching ----------
@@ -95,12 +111,17 @@ async function getJson(url) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
   try {
-    const response = await fetch(url, {
+    const response = await apiFetch(url, {
       cache: 'no-store',
-      credentials: 'same-origin',
       headers: { Accept: 'application/json' },
       signal: abort.signal,
     });
+    if (response.status === 401) {
+      unauthorized();
+      const error = new Error(`${url}: HTTP 401`);
+      error.status = 401;
+      throw error;
+    }
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
     return await response.json();
   } finally {
@@ -114,6 +135,7 @@ let lastFetchAt = 0;
 
 /** Fetches a full snapshot (through the hub when connected, else GET /api/board); one request at a time. */
 async function refresh() {
+  if (!running) return;
   if (fetching) {
     fetchAgain = true;
     return;
@@ -141,10 +163,15 @@ async function refresh() {
 }
 
 /** The domain and district names, once; retried with a capped backoff until it works. */
+let catalogLoaded = false;
 async function loadCatalog(attempt = 0) {
+  if (catalogLoaded) return;
   try {
     view.setCatalog(await getJson(CATALOG_URL));
+    catalogLoaded = true;
   } catch (error) {
+    // Without a credential the catalog waits for the wall to be paired (start() loads it again).
+    if (error?.status === 401 || !running) return;
     console.warn('wall: catalog fetch failed; retrying', error);
     setTimeout(() => loadCatalog(attempt + 1), retryDelay(attempt));
   }
@@ -181,7 +208,11 @@ function tick() {
   const level = age > SEVERE_AFTER_MS ? 'severe' : age > STALE_AFTER_MS ? 'stale' : 'fresh';
   view.setFreshness(shown ? t.asOf(stamp(state.confirmedAt, now)) : t.waiting, level);
 
-  if (!fetching) {
+  if (running && !checkingCredential && now - lastCredentialCheck > CREDENTIAL_CHECK_MS) {
+    checkCredential();
+  }
+
+  if (!fetching && running) {
     const sinceFetch = now - lastFetchAt;
     if (!live.connected && sinceFetch > POLL_OFFLINE_MS) {
       refresh();
@@ -191,14 +222,213 @@ function tick() {
   }
 }
 
+// ---------- credentials and pairing ----------
+
+/** True while the wall has a credential and fetches and listens; false while it waits to be paired. */
+let running = false;
+let pairingActive = false;
+
+const pairingBox = document.getElementById('pairing');
+const pairingCode = document.getElementById('pairing-code');
+const pairingStatus = document.getElementById('pairing-status');
+const pairingExpires = document.getElementById('pairing-expires');
+const pairingSignIn = document.getElementById('pairing-sign-in');
+const pairingOther = document.getElementById('pairing-text-other');
+if (pairingOther) pairingOther.lang = lang === 'en' ? 'zh-CN' : 'en';
+if (pairingSignIn) {
+  const back = window.location.pathname + window.location.search;
+  const q = new URLSearchParams({ return: back });
+  if (lang === 'en') q.set('lang', 'en');
+  pairingSignIn.href = `/login?${q.toString()}`;
+  if (kiosk) pairingSignIn.tabIndex = -1;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function showPairing(status) {
+  document.body.classList.add('pairing-open');
+  if (pairingBox) pairingBox.hidden = false;
+  if (status !== undefined && pairingStatus) pairingStatus.textContent = status;
+}
+
+function hidePairing() {
+  document.body.classList.remove('pairing-open');
+  if (pairingBox) pairingBox.hidden = true;
+}
+
+function setPairingCode(code, expiresAt) {
+  if (pairingCode) pairingCode.textContent = code || '····-····';
+  pairingExpiresAt = expiresAt ? Date.parse(expiresAt) : NaN;
+  updatePairingExpiry();
+}
+
+let pairingExpiresAt = NaN;
+function updatePairingExpiry() {
+  if (!pairingExpires) return;
+  if (!Number.isFinite(pairingExpiresAt)) {
+    pairingExpires.textContent = '';
+    return;
+  }
+  const left = Math.max(0, Math.ceil((pairingExpiresAt - Date.now()) / 1000));
+  const text = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+  pairingExpires.textContent = t.pairingExpires(text);
+}
+
+/** Anonymous calls to the pairing routes: no cookie, no token (they are what the wall lacks). */
+async function pairingRequest(url, method) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const response = await fetch(url, {
+      method,
+      cache: 'no-store',
+      credentials: 'omit',
+      headers: { Accept: 'application/json' },
+      signal: abort.signal,
+    });
+    let body = null;
+    try { body = await response.json(); } catch { body = null; }
+    return { status: response.status, body, retryAfter: Number(response.headers.get('Retry-After')) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Shows a pairing code until an administrator approves it; a code that expires is replaced by a new one.
+ * Resolves once the device token is stored.
+ */
+async function pair(firstStatus) {
+  showPairing(firstStatus ?? t.pairingRequesting);
+  let failures = 0;
+  for (;;) {
+    setPairingCode(null, null);
+    let request = null;
+    try {
+      const answer = await pairingRequest(PAIRINGS_URL, 'POST');
+      if ((answer.status === 201 || answer.status === 200) && answer.body?.pairingId) {
+        request = answer.body;
+      } else if (answer.status === 429 && answer.retryAfter > 0) {
+        await sleep(Math.min(answer.retryAfter, 300) * 1000);
+        continue;
+      }
+    } catch {
+      // unreachable: below
+    }
+    if (!request) {
+      if (pairingStatus) pairingStatus.textContent = t.pairingOffline;
+      await sleep(retryDelay(failures++));
+      continue;
+    }
+    failures = 0;
+    setPairingCode(request.code, request.expiresAt);
+    if (pairingStatus) pairingStatus.textContent = t.pairingWaiting;
+
+    const pollUrl = `${PAIRINGS_URL}/${encodeURIComponent(request.pairingId)}`;
+    for (;;) {
+      await sleep(PAIRING_POLL_MS);
+      updatePairingExpiry();
+      let answer = null;
+      try {
+        answer = await pairingRequest(pollUrl, 'GET');
+      } catch {
+        answer = null;
+      }
+      if (!answer) {
+        if (pairingStatus) pairingStatus.textContent = t.pairingOffline;
+        continue;
+      }
+      if (answer.status === 200 && answer.body?.token) {
+        setWallToken(answer.body.token);
+        if (pairingStatus) pairingStatus.textContent = t.pairingApproved;
+        return answer.body;
+      }
+      if (answer.status === 404 || answer.status === 410) break; // expired (or unknown): ask for a new code
+      if (answer.status === 202 && answer.body?.code && answer.body.code !== pairingCode?.textContent) {
+        setPairingCode(answer.body.code, answer.body.expiresAt);
+      }
+      if (answer.status === 202 || answer.status === 429 || answer.status >= 500) {
+        if (answer.status === 202 && pairingStatus) pairingStatus.textContent = t.pairingWaiting;
+        if (answer.status === 429 && answer.retryAfter > 0) await sleep(Math.min(answer.retryAfter, 60) * 1000);
+        continue;
+      }
+      break; // anything else: start over with a new code
+    }
+  }
+}
+
+/** Which credential the wall runs on: its device token, a person's cookie session, or (after pairing) a new token. */
+async function credential(firstStatus) {
+  if (wallToken()) return 'token';
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const account = await me({ fresh: true });
+      if (wallToken()) return 'token'; // another tab paired meanwhile
+      if (account) return 'cookie';
+      break;
+    } catch {
+      // the server is unreachable: keep the banner saying so and try again
+      await sleep(retryDelay(attempt));
+    }
+  }
+  await pair(firstStatus);
+  return 'token';
+}
+
+async function begin(firstStatus) {
+  if (pairingActive) return;
+  pairingActive = true;
+  try {
+    await credential(firstStatus);
+  } finally {
+    pairingActive = false;
+  }
+  hidePairing();
+  running = true;
+  lastCredentialCheck = Date.now();
+  loadCatalog();
+  refresh();
+  live.resume();
+}
+
+let lastCredentialCheck = Date.now();
+let checkingCredential = false;
+
+/** Asks the server whether the wall's token (or the cookie session) still works; a 401 means pair again. */
+async function checkCredential() {
+  checkingCredential = true;
+  lastCredentialCheck = Date.now();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const response = await apiFetch('/api/auth/me', { cache: 'no-store', signal: abort.signal });
+    if (response.status === 401) unauthorized();
+  } catch {
+    // unreachable: the banner already says so; ask again next time
+  } finally {
+    clearTimeout(timer);
+    checkingCredential = false;
+  }
+}
+
+/** The credential was refused (revoked token or expired session): stop, forget the token and pair again. */
+function unauthorized() {
+  if (!running) return;
+  running = false;
+  live.stop();
+  clearWallToken();
+  begin(t.pairingRevoked);
+}
+
 // ---------- start ----------
 
-loadCatalog();
-refresh();
-live.start();
+begin();
 tick();
 // Tick on the second boundary, so that the clock does not lag by up to a second.
 setTimeout(() => {
   tick();
-  setInterval(tick, 1000);
+  setInterval(() => {
+    tick();
+    if (pairingActive) updatePairingExpiry();
+  }, 1000);
 }, 1000 - (Date.now() % 1000));

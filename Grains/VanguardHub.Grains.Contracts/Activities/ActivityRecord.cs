@@ -24,6 +24,8 @@ public sealed record ActivityRecord
     [Id(11)] public DateTimeOffset RecordedAt { get; init; }
     /// <summary>Position in the team's log, 0-based; assigned by the team grain.</summary>
     [Id(12)] public long Sequence { get; init; }
+    /// <summary>Who logged it: the account name, or "token:{name}" for an integration (the audit trail of every activity write).</summary>
+    [Id(13)] public string? RecordedBy { get; init; }
 
     /// <summary>Logged more than <see cref="BackFillAfter"/> after it happened: shown with a back-filled mark.</summary>
     public bool BackFilled => RecordedAt - OccurredAt > BackFillAfter;

@@ -2,14 +2,19 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Infrastructure;
 using static VanguardHub.Tests.Infrastructure.TestData;
 
 namespace VanguardHub.Tests.Api;
 
-public sealed class ActivitiesApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>
+public sealed class ActivitiesApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>, IAsyncLifetime
 {
-    private readonly HttpClient _client = factory.CreateClient();
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync() => _client = await factory.ClientAsync(Roles.Admin);
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Logging_an_activity_answers_201_with_its_location_and_the_team_and_board_show_it()

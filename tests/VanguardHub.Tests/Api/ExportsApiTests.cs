@@ -2,14 +2,19 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 using VanguardHub.Contracts.Catalog;
+using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Infrastructure;
 using static VanguardHub.Tests.Infrastructure.TestData;
 
 namespace VanguardHub.Tests.Api;
 
-public sealed class ExportsApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>
+public sealed class ExportsApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>, IAsyncLifetime
 {
-    private readonly HttpClient _client = factory.CreateClient();
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync() => _client = await factory.ClientAsync(Roles.Admin);
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Activities_export_as_csv_with_chinese_headers_filtered_by_team_district_domain_and_dates()

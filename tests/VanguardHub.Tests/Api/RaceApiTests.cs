@@ -1,13 +1,18 @@
 using System.Net;
 using VanguardHub.Contracts.Catalog;
+using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Infrastructure;
 using static VanguardHub.Tests.Infrastructure.TestData;
 
 namespace VanguardHub.Tests.Api;
 
-public sealed class RaceApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>
+public sealed class RaceApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>, IAsyncLifetime
 {
-    private readonly HttpClient _client = factory.CreateClient();
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync() => _client = await factory.ClientAsync(Roles.Admin);
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task The_race_is_fair_per_member_and_shows_this_month_against_last_month()

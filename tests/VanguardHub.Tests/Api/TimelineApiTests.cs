@@ -1,13 +1,18 @@
 using System.Net;
 using VanguardHub.Contracts.Catalog;
+using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Infrastructure;
 using static VanguardHub.Tests.Infrastructure.TestData;
 
 namespace VanguardHub.Tests.Api;
 
-public sealed class TimelineApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>
+public sealed class TimelineApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>, IAsyncLifetime
 {
-    private readonly HttpClient _client = factory.CreateClient();
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync() => _client = await factory.ClientAsync(Roles.Admin);
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task The_timeline_filters_by_beijing_dates_and_domain_and_pages_newest_first()

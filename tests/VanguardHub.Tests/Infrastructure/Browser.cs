@@ -54,3 +54,36 @@ internal static class Browser
         return Path.Combine(folder, name);
     }
 }
+
+/// <summary>Browser sessions signed in as the service's pages sign people in, and the CSP violations a page reports.</summary>
+internal static class BrowserSessions
+{
+    /// <summary>A new browser context signed in with a session cookie, through POST /api/auth/login as the login page does.</summary>
+    public static async Task<IBrowserContext> SignedInAsync(this IBrowser browser, Uri address, string username, string password, int width = 1440, int height = 1000)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var response = await context.APIRequest.PostAsync(new Uri(address, "/api/auth/login").ToString(), new() { DataObject = new { username, password } });
+        if (!response.Ok)
+        {
+            throw new InvalidOperationException($"Sign-in as {username} failed: {response.Status} {await response.TextAsync()}");
+        }
+
+        return context;
+    }
+
+    /// <summary>Records every Content-Security-Policy violation the page reports on its console.</summary>
+    public static IPage WatchCsp(this IPage page, List<string> violations)
+    {
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                lock (violations)
+                {
+                    violations.Add(message.Text);
+                }
+            }
+        };
+        return page;
+    }
+}

@@ -9,11 +9,23 @@ public class DashboardFactory : WebApplicationFactory<Program>
 {
     private readonly TempFolder _folder = new();
 
+    public DashboardFactory() => Tokens = new ServiceTokens(NewClient);
+
+    /// <summary>Tokens of every role for this service, issued by its first admin.</summary>
+    public ServiceTokens Tokens { get; }
+
+    /// <summary>A client that keeps cookies and is not signed in.</summary>
+    public virtual HttpClient NewClient() => CreateClient();
+
+    /// <summary>A client with a bearer token of the role (a leader's, for the team).</summary>
+    public Task<HttpClient> ClientAsync(string role, string? teamId = null) => Tokens.ClientAsync(role, teamId);
+
     public string DataDirectory => _folder.Path;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Storage:DataDirectory", _folder.Path);
+        builder.UseSetting(Sign.PasswordVariable, Sign.AdminPassword);
         builder.UseSetting("Orleans:SiloPort", FreePorts.Next().ToString());
         builder.UseSetting("Orleans:GatewayPort", FreePorts.Next().ToString());
         builder.UseSetting("Orleans:ServiceId", $"tests-{Guid.NewGuid():N}");
@@ -34,6 +46,8 @@ public sealed class LiveDashboardFactory : DashboardFactory
         UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
         StartServer();
     }
+
+    public override HttpClient NewClient() => new() { BaseAddress = Address };
 
     public Uri Address => new(Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
         .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());

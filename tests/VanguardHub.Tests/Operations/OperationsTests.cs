@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using VanguardHub.Contracts.Activities;
+using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Api;
 using VanguardHub.Tests.Infrastructure;
 using VanguardHub.Tests.Process;
@@ -40,8 +41,14 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Metrics_expose_the_named_series_and_they_move_when_an_activity_is_logged()
     {
-        await using var factory = new DashboardFactory();
-        using var client = factory.CreateClient();
+        // A process of its own: the meters are process-wide, and other tests' hosts run in this one.
+        await using var app = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), $"metrics-{Guid.NewGuid():N}");
+        using var client = await app.ClientAsync(Roles.Admin);
+        using (var anonymous = new HttpClient { BaseAddress = app.Address })
+        {
+            (await anonymous.GetAsync("/metrics")).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the figures are for the operators' scraper");
+        }
+
         await client.PostActivity(Activity(RedPomegranate));
         var before = Value(await client.GetStringAsync("/metrics"), "vanguardhub_activities_logged_total", "result=\"created\"");
 
@@ -70,7 +77,7 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         await using (var app = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId))
         {
             using var stop = new CancellationTokenSource();
-            var writers = Writers(app.Address, acknowledged, stop.Token);
+            var writers = Writers(app.Address, await app.TokenAsync(Roles.Admin), acknowledged, stop.Token);
             await Poll.Until(() => Task.FromResult(acknowledged.Count >= 80));
 
             var exit = await app.TerminateAsync(TimeSpan.FromSeconds(60));
@@ -80,7 +87,7 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         }
 
         await using var restarted = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId);
-        using var client = new HttpClient { BaseAddress = restarted.Address };
+        using var client = await restarted.ClientAsync(Roles.Admin);
         foreach (var activity in acknowledged)
         {
             (await client.GetAsync($"/api/activities/{activity.Id}")).StatusCode.Should().Be(HttpStatusCode.OK);
@@ -100,7 +107,7 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         {
             var acknowledged = new ConcurrentBag<ActivityRecord>();
             using var stop = new CancellationTokenSource();
-            var writers = Writers(app.Address, acknowledged, stop.Token);
+            var writers = Writers(app.Address, await app.TokenAsync(Roles.Admin), acknowledged, stop.Token);
             await Poll.Until(() => Task.FromResult(acknowledged.Count >= 60));
 
             acknowledgedBeforeBackup = acknowledged.Count;
@@ -116,18 +123,18 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         restoreCode.Should().Be(0, restoreText);
 
         await using var restored = await DashboardProcess.StartAsync(restoredFolder, FreePorts.Next(), serviceId);
-        using var client = new HttpClient { BaseAddress = restored.Address };
+        using var client = await restored.ClientAsync(Roles.Admin);
         var report = await client.GetJson("/api/admin/consistency");
         output.WriteLine(report.ToJsonString());
         report["consistent"]!.GetValue<bool>().Should().BeTrue();
         report["storedActivities"]!.GetValue<long>().Should().BeGreaterThanOrEqualTo(acknowledgedBeforeBackup);
     }
 
-    private static Task Writers(Uri address, ConcurrentBag<ActivityRecord> acknowledged, CancellationToken stop)
+    private static Task Writers(Uri address, string token, ConcurrentBag<ActivityRecord> acknowledged, CancellationToken stop)
     {
         return Task.WhenAll(Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
         {
-            using var client = new HttpClient { BaseAddress = address };
+            using var client = new HttpClient { BaseAddress = address }.WithToken(token);
             for (var i = 0; !stop.IsCancellationRequested && i < 5000; i++)
             {
                 var activity = Activity(Teams[(w + i) % Teams.Length], residents: i % 30, partners: i % 5 == 0 ? [KfcCoffee] : []);

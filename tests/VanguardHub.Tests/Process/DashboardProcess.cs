@@ -19,6 +19,18 @@ internal sealed class DashboardProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>A client with a bearer token of the role, issued by the first admin (a new token per call).</summary>
+    public async Task<HttpClient> ClientAsync(string role, string? teamId = null) =>
+        new HttpClient { BaseAddress = Address }.WithToken(await TokenAsync(role, teamId));
+
+    /// <summary>A new bearer token of the role, issued by the first admin over a cookie session.</summary>
+    public async Task<string> TokenAsync(string role, string? teamId = null)
+    {
+        using var admin = new HttpClient { BaseAddress = Address };
+        await Sign.InAsync(admin, "admin", Sign.AdminPassword);
+        return await Sign.IssueTokenAsync(admin, role, teamId);
+    }
+
     public string Output
     {
         get
@@ -30,7 +42,8 @@ internal sealed class DashboardProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<DashboardProcess> StartAsync(string dataDirectory, int httpPort, string serviceId)
+    /// <param name="adminPassword">VANGUARDHUB_ADMIN_PASSWORD for a first start; null leaves it unset.</param>
+    public static async Task<DashboardProcess> StartAsync(string dataDirectory, int httpPort, string serviceId, string? adminPassword = Sign.AdminPassword)
     {
         var assembly = DashboardAssembly();
 
@@ -49,6 +62,12 @@ internal sealed class DashboardProcess : IAsyncDisposable
         info.Environment["Orleans__SiloPort"] = FreePorts.Next().ToString();
         info.Environment["Orleans__GatewayPort"] = FreePorts.Next().ToString();
         info.Environment["Orleans__ServiceId"] = serviceId;
+        info.Environment.Remove(Sign.PasswordVariable);
+        if (adminPassword is not null)
+        {
+            info.Environment[Sign.PasswordVariable] = adminPassword;
+        }
+
 
         var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start.");
         var started = new DashboardProcess(process, new Uri($"http://127.0.0.1:{httpPort}"));
@@ -132,7 +151,7 @@ internal sealed class DashboardProcess : IAsyncDisposable
 
             try
             {
-                if ((await client.GetAsync("/api/board")).IsSuccessStatusCode)
+                if ((await client.GetAsync("/readyz")).IsSuccessStatusCode)
                 {
                     return;
                 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using VanguardHub.Contracts.Activities;
+using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Api;
 using VanguardHub.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -25,7 +26,7 @@ public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
 
         await using (var first = await DashboardProcess.StartAsync(_folder.Path, port, serviceId))
         {
-            using var client = new HttpClient { BaseAddress = first.Address };
+            using var client = await first.ClientAsync(Roles.Admin);
             using var stop = new CancellationTokenSource();
 
             // Eight leaders keep logging; the process is killed as soon as 150 acknowledgements have come back,
@@ -62,7 +63,7 @@ public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
         acknowledged.Count.Should().BeGreaterThanOrEqualTo(150);
 
         await using var second = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId);
-        using var after = new HttpClient { BaseAddress = second.Address };
+        using var after = await second.ClientAsync(Roles.Admin);
 
         foreach (var activity in acknowledged)
         {
@@ -97,12 +98,12 @@ public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
 
         await using (var first = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId))
         {
-            using var client = new HttpClient { BaseAddress = first.Address };
+            using var client = await first.ClientAsync(Roles.Leader, RedPomegranate);
             (await client.PostAsJsonAsync("/api/activities", Body(activity))).StatusCode.Should().Be(HttpStatusCode.Created);
         }
 
         await using var second = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId);
-        using var after = new HttpClient { BaseAddress = second.Address };
+        using var after = await second.ClientAsync(Roles.Admin);
         var team = await after.GetJson($"/api/teams/{RedPomegranate}");
         team["aggregates"]!["total"]!["outcomes"]!["residentsServed"]!.GetValue<int>().Should().Be(42);
         (await after.GetJson("/api/board"))["totals"]!["activities"]!.GetValue<int>().Should().Be(1);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using VanguardHub.Contracts.Board;
+using VanguardHub.Contracts.Security;
 using VanguardHub.Contracts.Teams;
 using VanguardHub.Tests.Api;
 using VanguardHub.Tests.Infrastructure;
@@ -13,14 +14,16 @@ namespace VanguardHub.Tests.Wall;
 
 public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<LiveDashboardFactory>, IAsyncLifetime
 {
-    private readonly HttpClient _client = new() { BaseAddress = factory.Address };
+    private HttpClient _client = null!;
     private readonly ConcurrentQueue<BoardSnapshot> _snapshots = new();
     private readonly ConcurrentQueue<FeedItem> _activities = new();
     private HubConnection _hub = null!;
 
     public async Task InitializeAsync()
     {
-        _hub = new HubConnectionBuilder().WithUrl(new Uri(factory.Address, "/hubs/board")).Build();
+        _client = await factory.ClientAsync(Roles.Admin);
+        var viewer = await factory.Tokens.TokenAsync(Roles.Viewer);
+        _hub = new HubConnectionBuilder().WithUrl(new Uri(factory.Address, "/hubs/board"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(viewer)).Build();
         _hub.On<BoardSnapshot>("board", _snapshots.Enqueue);
         _hub.On<FeedItem>("activity", _activities.Enqueue);
         await _hub.StartAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Playwright;
+using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Api;
 using VanguardHub.Tests.Infrastructure;
 using static VanguardHub.Tests.Infrastructure.TestData;
@@ -8,19 +9,56 @@ namespace VanguardHub.Tests.Wall;
 
 /// <summary>The team leaders' logging page and the drill-down pages, in a real browser against the real app.</summary>
 public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixture chromium)
-    : IClassFixture<LiveDashboardFactory>, IClassFixture<ChromiumFixture>, IDisposable
+    : IClassFixture<LiveDashboardFactory>, IClassFixture<ChromiumFixture>, IAsyncLifetime
 {
     private const float Generous = ChromiumFixture.Generous;
-    private readonly HttpClient _client = new() { BaseAddress = factory.Address };
+    private const string Password = "leaders-password-2026";
     private readonly IBrowser _browser = chromium.Browser;
+    private readonly List<string> _violations = [];
+    private HttpClient _client = null!;
 
-    public void Dispose() => _client.Dispose();
+    public async Task InitializeAsync()
+    {
+        _client = await factory.ClientAsync(Roles.Admin);
+        var admin = await factory.Tokens.AdminSessionAsync();
+        foreach (var (username, team) in new[] { ("dianchi-leader", Dianchi), ("enterprise-leader", KeyEnterprises), ("pomegranate-leader", RedPomegranate) })
+        {
+            await Sign.EnsureAccountAsync(admin, username, Password, Roles.Leader, team);
+        }
+
+        await Sign.EnsureAccountAsync(admin, "leadership", Password, Roles.Viewer);
+    }
+
+    public Task DisposeAsync()
+    {
+        _client.Dispose();
+        _violations.Should().BeEmpty("every page runs under the strict Content-Security-Policy the server sends");
+        return Task.CompletedTask;
+    }
+
+    private async Task<IPage> OpenAs(string username, string path, int width = 1440, int height = 1000)
+    {
+        var context = await _browser.SignedInAsync(factory.Address, username, Password, width, height);
+        var page = (await context.NewPageAsync()).WatchCsp(_violations);
+        await page.GotoAsync(new Uri(factory.Address, path).ToString());
+        return page;
+    }
 
     [Fact]
-    public async Task A_team_leader_logs_an_activity_from_a_phone_and_it_is_saved_once()
+    public async Task A_team_leader_signs_in_on_a_phone_logs_an_activity_and_it_is_saved_once()
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
-        await page.GotoAsync(new Uri(factory.Address, $"/log?team={Dianchi}").ToString());
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
+        var page = (await context.NewPageAsync()).WatchCsp(_violations);
+        await page.GotoAsync(new Uri(factory.Address, "/log").ToString());
+
+        // Not signed in: the page sends the leader to sign in, and back.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"), new() { Timeout = Generous });
+        await page.Locator("#username").FillAsync("dianchi-leader");
+        await page.Locator("#password").FillAsync(Password);
+        await page.Locator("#sign-in").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/log"), new() { Timeout = Generous });
+
+        // A leader's team is preset from the account.
         await Assertions.Expect(page.Locator("#field-team")).ToHaveValueAsync(Dianchi, new() { Timeout = Generous });
         var before = await TeamActivities(Dianchi);
 
@@ -36,15 +74,18 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
         var stored = await _client.GetJson($"/api/activities/{id}");
         stored["outcomes"]!["residentsServed"]!.GetValue<int>().Should().Be(18);
 
+        stored["recordedBy"]!.GetValue<string>().Should().Be("dianchi-leader");
+
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ArtifactPath("log.png"), FullPage = true });
+        await context.CloseAsync();
     }
 
     [Fact]
     public async Task An_activity_logged_offline_waits_on_the_phone_and_is_counted_once_when_the_network_returns()
     {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(new Uri(factory.Address, $"/log?team={KeyEnterprises}").ToString());
+        var context = await _browser.SignedInAsync(factory.Address, "enterprise-leader", Password, 390, 844);
+        var page = (await context.NewPageAsync()).WatchCsp(_violations);
+        await page.GotoAsync(new Uri(factory.Address, "/log").ToString());
         await Assertions.Expect(page.Locator("#field-team")).ToHaveValueAsync(KeyEnterprises, new() { Timeout = Generous });
         var before = await TeamActivities(KeyEnterprises);
 
@@ -70,8 +111,7 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
     [Fact]
     public async Task The_logging_page_shows_the_servers_message_next_to_the_field_at_fault()
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
-        await page.GotoAsync(new Uri(factory.Address, $"/log?team={RedPomegranate}").ToString());
+        var page = await OpenAs("pomegranate-leader", "/log", 390, 844);
         await Assertions.Expect(page.Locator("#field-team")).ToHaveValueAsync(RedPomegranate, new() { Timeout = Generous });
 
         await page.Locator("#field-title").FillAsync(new string('长', 201));
@@ -85,8 +125,7 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
     {
         var first = Activity("southernmost-kunming", domain: "urban", district: "mohan", title: "磨憨口岸规划踏勘", partners: [Yuneng]);
         (await _client.PostActivity(first)).StatusCode.Should().Be(HttpStatusCode.Created);
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 1000 } });
-        await page.GotoAsync(new Uri(factory.Address, "/teams/southernmost-kunming").ToString());
+        var page = await OpenAs("leadership", "/teams/southernmost-kunming");
 
         await Assertions.Expect(page.Locator("#team-name")).ToContainTextAsync("绘就昆明最南端", new() { Timeout = Generous });
         await Assertions.Expect(page.Locator($"#timeline [data-activity-id='{first.Id}']")).ToContainTextAsync("磨憨口岸规划踏勘", new() { Timeout = Generous });
@@ -105,8 +144,7 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
     public async Task The_enterprise_page_lists_the_teams_that_worked_with_it()
     {
         (await _client.PostActivity(Activity(KeyEnterprises, domain: "industry", district: "anning", partners: [KfcCoffee]))).StatusCode.Should().Be(HttpStatusCode.Created);
-        var page = await _browser.NewPageAsync();
-        await page.GotoAsync(new Uri(factory.Address, $"/enterprises/{KfcCoffee}").ToString());
+        var page = await OpenAs("leadership", $"/enterprises/{KfcCoffee}");
 
         await Assertions.Expect(page.Locator("#enterprise-name")).ToContainTextAsync("肯德基", new() { Timeout = Generous });
         await Assertions.Expect(page.Locator($"#enterprise-teams [data-team-id='{KeyEnterprises}']")).ToBeVisibleAsync(new() { Timeout = Generous });

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
+using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Api;
 using VanguardHub.Tests.Infrastructure;
 using VanguardHub.Tests.Process;
@@ -15,17 +16,13 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
     private readonly IBrowser _browser = chromium.Browser;
     private readonly List<string> _violations = [];
 
-    private async Task<IPage> OpenWall(Uri address, string query = "")
+    /// <summary>The wall on a display that holds a device token (as a paired display keeps it, in its local storage).</summary>
+    private async Task<IPage> OpenWall(Uri address, string deviceToken, string query = "")
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } });
+        var page = (await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } })).WatchCsp(_violations);
         page.Dialog += (_, dialog) => throw new InvalidOperationException($"The page opened a dialog: {dialog.Message}");
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error" && message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
-            {
-                _violations.Add(message.Text);
-            }
-        };
+        await page.GotoAsync(new Uri(address, "/about.html").ToString());
+        await page.EvaluateAsync("token => localStorage.setItem('vanguardhub.wall.token', token)", deviceToken);
         await page.GotoAsync(new Uri(address, $"/wall{query}").ToString());
         await Assertions.Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
         return page;
@@ -35,8 +32,8 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
     public async Task The_wall_shows_a_logged_activity_live_and_user_text_only_as_text()
     {
         await using var factory = new LiveDashboardFactory();
-        using var client = new HttpClient { BaseAddress = factory.Address };
-        var page = await OpenWall(factory.Address);
+        using var client = await factory.ClientAsync(Roles.Admin);
+        var page = await OpenWall(factory.Address, await factory.Tokens.TokenAsync(Roles.Wall));
         var before = await Total(page);
 
         var activity = Activity(Dianchi, domain: "ecology", district: "xishan", residents: 25, title: "滇池蓝藻巡查");
@@ -64,8 +61,8 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
         var port = FreePorts.Next();
         var serviceId = $"wall-{Guid.NewGuid():N}";
         await using var first = await DashboardProcess.StartAsync(folder.Path, port, serviceId);
-        var page = await OpenWall(first.Address, "?kiosk=1");
-        using (var client = new HttpClient { BaseAddress = first.Address })
+        var page = await OpenWall(first.Address, await first.TokenAsync(Roles.Wall), "?kiosk=1");
+        using (var client = await first.ClientAsync(Roles.Admin))
         {
             (await client.PostActivity(Activity(KeyEnterprises, domain: "industry"))).StatusCode.Should().Be(HttpStatusCode.Created);
         }
@@ -77,7 +74,7 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
 
         await using var second = await DashboardProcess.StartAsync(folder.Path, port, serviceId);
         var activity = Activity(Dianchi, domain: "ecology", title: "重启后的巡查");
-        using (var client = new HttpClient { BaseAddress = second.Address })
+        using (var client = await second.ClientAsync(Roles.Admin))
         {
             (await client.PostAsJsonAsync("/api/activities", Body(activity))).StatusCode.Should().Be(HttpStatusCode.Created);
         }
@@ -86,6 +83,37 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
         await Assertions.Expect(page.Locator($"[data-activity-id='{activity.Id}']")).ToContainTextAsync("重启后的巡查", new() { Timeout = Generous });
         await Assertions.Expect(page.Locator("#total-activities")).ToHaveTextAsync("2", new() { Timeout = Generous });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ArtifactPath("wall-after-restart.png") });
+    }
+
+    [Fact]
+    public async Task A_new_display_pairs_with_a_code_an_admin_approves_and_stays_paired_after_a_reload_until_revoked()
+    {
+        await using var factory = new LiveDashboardFactory();
+        var admin = await factory.Tokens.AdminSessionAsync();
+        var page = (await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } })).WatchCsp(_violations);
+        await page.GotoAsync(new Uri(factory.Address, "/wall").ToString());
+
+        // An unpaired display shows a code and nothing of the board.
+        var code = page.Locator("#pairing-code");
+        await Assertions.Expect(code).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[2-9A-Z]{4}-[2-9A-Z]{4}$"), new() { Timeout = Generous });
+        (await page.EvaluateAsync<string?>("() => localStorage.getItem('vanguardhub.wall.token')")).Should().BeNull();
+
+        var approve = await admin.PostAsJsonAsync($"/api/walls/pairings/{await code.TextContentAsync()}/approve", new { name = "工委大厅大屏" });
+        approve.StatusCode.Should().Be(HttpStatusCode.OK);
+        var tokenId = (await approve.Json())["tokenId"]!.GetValue<string>();
+        await Assertions.Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#pairing")).ToBeHiddenAsync();
+
+        // The credential survives the display's reboot.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#pairing")).ToBeHiddenAsync();
+
+        // Revoked: the next start asks to pair again.
+        (await admin.DeleteAsync($"/api/tokens/{tokenId}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#pairing-code")).ToBeVisibleAsync(new() { Timeout = Generous });
+        _violations.Should().BeEmpty();
     }
 
     private static async Task<int> Total(IPage page)

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace VanguardHub.Dashboard.Extensions;
+
+/// <summary>
+/// Reads a JSON request body with a size cap, strictly (no duplicate keys, no unknown fields), and turns every way a
+/// body can be wrong into a ProblemDetails answer naming the field, instead of an exception.
+/// </summary>
+internal static class JsonBody
+{
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (!request.HasJsonContentType())
+        {
+            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "body", "Unsupported media type", "Send the body as application/json."));
+        }
+
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, TooLarge(maxBytes));
+        }
+
+        var body = await ReadLimited(request.Body, maxBytes, cancellationToken);
+        if (body is null)
+        {
+            return (null, TooLarge(maxBytes));
+        }
+
+        var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        T? value;
+        try
+        {
+            // Parse first, so that "not JSON at all" is told apart from "JSON of the wrong shape".
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 16 });
+            value = document.Deserialize<T>(options);
+        }
+        catch (JsonException e) when (e.Path is null || e.Path == "$")
+        {
+            return (null, Problems.Invalid("body", e.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase)
+                ? "The body names a field twice."
+                : "The body is not valid JSON."));
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.Invalid(FieldOf(e.Path), e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                ? "There is no such field."
+                : "This value has the wrong type or is out of range."));
+        }
+
+        return value is null ? (null, Problems.Invalid("body", "A JSON object is required.")) : (value, null);
+    }
+
+    /// <summary>"$.outcomes.residentsServed" → "outcomes.residentsServed"; the document itself → "body".</summary>
+    public static string FieldOf(string? jsonPath) =>
+        string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "body" : jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath;
+
+    public static IResult TooLarge(int maxBytes) =>
+        Problems.Status(StatusCodes.Status413PayloadTooLarge, "body", "Body too large", $"The body can be at most {maxBytes / 1024} KiB.");
+
+    /// <summary>Reads at most <paramref name="maxBytes"/>; null when the body is longer (whatever Content-Length said).</summary>
+    private static async Task<byte[]?> ReadLimited(Stream body, int maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,52 @@
+using Orleans.Concurrency;
+using System.Collections.Immutable;
+
+namespace VanguardHub.Contracts.Security;
+
+/// <summary>A bearer token as listed; the secret itself is never stored, only its SHA-256.</summary>
+[GenerateSerializer, Immutable, Alias("vh.TokenInfo")]
+public sealed record TokenInfo
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public required string Name { get; init; }
+    [Id(2)] public required string Role { get; init; }
+    [Id(3)] public string? TeamId { get; init; }
+    [Id(4)] public DateTimeOffset CreatedAt { get; init; }
+    [Id(5)] public DateTimeOffset? ExpiresAt { get; init; }
+    [Id(6)] public DateTimeOffset? RevokedAt { get; init; }
+    [Id(7)] public required string CreatedBy { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("vh.IssuedToken")]
+public sealed record IssuedToken
+{
+    [Id(0)] public required TokenInfo Info { get; init; }
+    /// <summary>The token text, handed out once.</summary>
+    [Id(1)] public required string Token { get; init; }
+}
+
+/// <summary>Bearer tokens for scripts, integrations and paired wall displays. Revocation takes effect on the next request.</summary>
+[Alias("vh.ITokensGrain")]
+public interface ITokensGrain : IGrainWithIntegerKey
+{
+    Task<IssuedToken> Issue(string name, string role, string? teamId, DateTimeOffset? expiresAt, string createdBy);
+
+    /// <summary>The token's holder, or null when the token is unknown, revoked or expired.</summary>
+    [ReadOnly, AlwaysInterleave]
+    Task<TokenInfo?> Validate(string token);
+
+    [ReadOnly, AlwaysInterleave]
+    Task<ImmutableArray<TokenInfo>> List();
+
+    /// <summary>False once the token is revoked or expired (or was never issued).</summary>
+    [ReadOnly, AlwaysInterleave]
+    Task<bool> IsActive(string id);
+
+    /// <summary>False when there is no such token; revoking twice keeps the first time.</summary>
+    Task<bool> Revoke(string id);
+}
+
+public static class Tokens
+{
+    public const long Key = 0;
+}
