@@ -18,6 +18,9 @@ internal static class ActivitiesApi
         var group = app.MapGroup("/api/activities").WithTags("Activities");
         group.MapPost("/", Log).RequireAuthorization(Policies.Write).RequireRateLimiting(RateLimits.Writes);
         group.MapGet("/{activityId}", Get).RequireAuthorization(Policies.Read);
+        group.MapPut("/{activityId}", Revise).RequireAuthorization(Policies.Write).RequireRateLimiting(RateLimits.Writes);
+        group.MapDelete("/{activityId}", Void).RequireAuthorization(Policies.Write).RequireRateLimiting(RateLimits.Writes);
+        group.MapGet("/{activityId}/revisions", History).RequireAuthorization(Policies.Read);
         return app;
     }
 
@@ -93,6 +96,169 @@ internal static class ActivitiesApi
         var stored = claim is null ? null : await grains.GetGrain<IActivityLogChunkGrain>(claim.ChunkKey).Find(id);
         return stored is null ? Problems.NotFound("activityId", "No activity with this id is stored.") : TypedResults.Ok(stored);
     }
+
+    /// <summary>
+    /// A correction: the whole activity again, as for POST, stored as its next revision. The team cannot change; the
+    /// date may move within its month. A resend of the same correction stores nothing new.
+    /// </summary>
+    private static async Task<IResult> Revise(
+        string activityId, HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(activityId, out var id) || id == Guid.Empty)
+        {
+            return Problems.Invalid("activityId", "The activity id is a GUID.");
+        }
+
+        var (submission, problem) = await JsonBody.ReadAsync<ActivitySubmission>(request, MaxBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (submission!.Id is { } bodyId && bodyId != id)
+        {
+            return Problems.Invalid("id", "The body's id must be the one in the address (or left out).");
+        }
+
+        submission.Id = id;
+        var owner = await OwnerOf(id, request.HttpContext.User, grains);
+        if (owner.Problem is not null)
+        {
+            return owner.Problem;
+        }
+
+        if (submission.TeamId is not null && submission.TeamId != owner.TeamId)
+        {
+            return Problems.Invalid("teamId", "A correction cannot move an activity to another team; void it and log it for that team.");
+        }
+
+        var errors = ActivityValidation.Validate(submission, roster, clock.GetUtcNow(), out var validated);
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var result = await grains.GetGrain<IServiceTeamGrain>(owner.TeamId!).Correct(new ActivityCorrection
+        {
+            ActivityId = id,
+            Replacement = validated,
+            Actor = request.HttpContext.User.Actor(),
+        });
+        return Answer(result);
+    }
+
+    private sealed record VoidRequest(string? Reason);
+
+    /// <summary>Voids an activity: it stops counting everywhere; the log keeps it, with who, when and why.</summary>
+    private static async Task<IResult> Void(string activityId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(activityId, out var id) || id == Guid.Empty)
+        {
+            return Problems.Invalid("activityId", "The activity id is a GUID.");
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<VoidRequest>(request, 8 * 1024, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(body!.Reason) || body.Reason.Length > ActivityValidation.MaxPlace || body.Reason.Any(c => char.IsControl(c)))
+        {
+            return Problems.Invalid("reason", $"Say why, in 1 to {ActivityValidation.MaxPlace} characters.");
+        }
+
+        var owner = await OwnerOf(id, request.HttpContext.User, grains);
+        if (owner.Problem is not null)
+        {
+            return owner.Problem;
+        }
+
+        var result = await grains.GetGrain<IServiceTeamGrain>(owner.TeamId!).Correct(new ActivityCorrection
+        {
+            ActivityId = id,
+            VoidReason = body.Reason.Trim(),
+            Actor = request.HttpContext.User.Actor(),
+        });
+        return Answer(result);
+    }
+
+    private static async Task<IResult> History(string activityId, IGrainFactory grains)
+    {
+        if (!Guid.TryParse(activityId, out var id))
+        {
+            return Problems.Invalid("activityId", "The activity id is a GUID.");
+        }
+
+        var claim = await grains.GetGrain<IActivityGrain>(id).GetClaim();
+        var revisions = claim is null ? [] : await grains.GetGrain<IServiceTeamGrain>(claim.TeamId).GetRevisions(id);
+        if (revisions.IsDefaultOrEmpty)
+        {
+            return Problems.NotFound("activityId", "No activity with this id is stored.");
+        }
+
+        return TypedResults.Ok(revisions.Select((revision, i) => new
+        {
+            revision.Revision,
+            at = revision.RevisedAt ?? revision.RecordedAt,
+            by = revision.RecordedBy,
+            revision.Voided,
+            revision.VoidReason,
+            changed = i == 0 ? [] : Changes(revisions[i - 1], revision),
+            activity = revision,
+        }));
+    }
+
+    /// <summary>The fields that differ between two revisions, by their API names.</summary>
+    internal static string[] Changes(ActivityRecord before, ActivityRecord after)
+    {
+        var changed = new List<string>();
+        void Compare(string field, object? a, object? b)
+        {
+            if (!Equals(a, b))
+            {
+                changed.Add(field);
+            }
+        }
+
+        Compare("occurredAt", before.OccurredAt, after.OccurredAt);
+        Compare("domain", before.Domain, after.Domain);
+        Compare("district", before.District, after.District);
+        Compare("place", before.Place, after.Place);
+        Compare("title", before.Title, after.Title);
+        Compare("description", before.Description, after.Description);
+        Compare("participants", before.Participants, after.Participants);
+        Compare("outcomes", before.Outcomes, after.Outcomes);
+        if (!before.Partners.Order().SequenceEqual(after.Partners.Order()))
+        {
+            changed.Add("partners");
+        }
+
+        Compare("voided", before.Voided, after.Voided);
+        return [.. changed];
+    }
+
+    /// <summary>The activity's team, when it exists and the caller may correct that team's activities.</summary>
+    private static async Task<(string? TeamId, IResult? Problem)> OwnerOf(Guid id, System.Security.Claims.ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var claim = await grains.GetGrain<IActivityGrain>(id).GetClaim();
+        if (claim is null)
+        {
+            return (null, Problems.NotFound("activityId", "No activity with this id is stored."));
+        }
+
+        return user.MayWriteFor(claim.TeamId)
+            ? (claim.TeamId, null)
+            : (null, Problems.Status(StatusCodes.Status403Forbidden, "teamId", "Not your team", "A team leader corrects their own team's activities only."));
+    }
+
+    private static IResult Answer(CorrectionResult result) => result.Outcome switch
+    {
+        CorrectionOutcome.Revised or CorrectionOutcome.Voided or CorrectionOutcome.Unchanged => TypedResults.Ok(result.Activity),
+        CorrectionOutcome.AlreadyVoided => Problems.Status(StatusCodes.Status409Conflict, "activityId", "Voided", "This activity was voided; log a new one instead."),
+        CorrectionOutcome.MonthChanged => Problems.Invalid("occurredAt", "A correction keeps the activity in its month; void it and log it anew for another month."),
+        _ => Problems.NotFound("activityId", "No activity with this id is stored."),
+    };
 
     /// <summary>The same activity again: it counted once, and the answer says where it is.</summary>
     private static IResult Replayed(string location, ActivityRecord activity) =>

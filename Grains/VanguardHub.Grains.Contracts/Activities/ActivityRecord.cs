@@ -26,6 +26,13 @@ public sealed record ActivityRecord
     [Id(12)] public long Sequence { get; init; }
     /// <summary>Who logged it: the account name, or "token:{name}" for an integration (the audit trail of every activity write).</summary>
     [Id(13)] public string? RecordedBy { get; init; }
+    /// <summary>0 for the activity as first logged; each correction stores the whole activity again, one higher.</summary>
+    [Id(14)] public int Revision { get; init; }
+    /// <summary>Voided: it no longer counts anywhere, and the log keeps it with the reason.</summary>
+    [Id(15)] public bool Voided { get; init; }
+    [Id(16)] public string? VoidReason { get; init; }
+    /// <summary>When this revision was made (null for the first); <see cref="RecordedAt"/> stays when it was first logged.</summary>
+    [Id(17)] public DateTimeOffset? RevisedAt { get; init; }
 
     /// <summary>Logged more than <see cref="BackFillAfter"/> after it happened: shown with a back-filled mark.</summary>
     public bool BackFilled => RecordedAt - OccurredAt > BackFillAfter;
@@ -58,6 +65,54 @@ public sealed record ActivityRecord
             .AppendJoin(',', Partners.Order(StringComparer.Ordinal));
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
     }
+}
+
+/// <summary>The log keeps every revision; what counts is each activity's latest one, unless it is voided.</summary>
+public static class Revisions
+{
+    public static IEnumerable<ActivityRecord> Latest(IEnumerable<ActivityRecord> log) =>
+        log.GroupBy(a => a.Id).Select(g => g.MaxBy(a => a.Revision)!);
+
+    public static IEnumerable<ActivityRecord> Live(IEnumerable<ActivityRecord> log) => Latest(log).Where(a => !a.Voided);
+}
+
+/// <summary>A correction: a new revision of a stored activity, or its voiding.</summary>
+[GenerateSerializer, Immutable, Alias("vh.ActivityCorrection")]
+public sealed record ActivityCorrection
+{
+    [Id(0)] public required Guid ActivityId { get; init; }
+    /// <summary>The corrected activity (as validated from the client); null to void.</summary>
+    [Id(1)] public ActivityRecord? Replacement { get; init; }
+    [Id(2)] public string? VoidReason { get; init; }
+    [Id(3)] public required string Actor { get; init; }
+}
+
+public enum CorrectionOutcome
+{
+    Revised = 0,
+    Voided = 1,
+    /// <summary>The same content as the current revision (a resend): nothing new stored.</summary>
+    Unchanged = 2,
+    NotFound = 3,
+    /// <summary>A voided activity cannot be revised.</summary>
+    AlreadyVoided = 4,
+    /// <summary>A correction may not move an activity to another month; void it and log it anew.</summary>
+    MonthChanged = 5,
+}
+
+[GenerateSerializer, Immutable, Alias("vh.CorrectionResult")]
+public sealed record CorrectionResult
+{
+    [Id(0)] public required CorrectionOutcome Outcome { get; init; }
+    [Id(1)] public ActivityRecord? Activity { get; init; }
+}
+
+/// <summary>What an enterprise needs to follow a correction: the revision it replaces and the new one.</summary>
+[GenerateSerializer, Immutable, Alias("vh.ActivityChange")]
+public sealed record ActivityChange
+{
+    [Id(0)] public required ActivityRecord Previous { get; init; }
+    [Id(1)] public required ActivityRecord Current { get; init; }
 }
 
 public enum LogOutcome

@@ -14,6 +14,10 @@ public interface IPartnerEnterpriseGrain : IGrainWithStringKey
     [Alias("Record")]
     Task Record(ImmutableArray<ActivityRecord> activities);
 
+    /// <summary>Follows corrections of activities that involved this enterprise before, after, or both; idempotent like <see cref="Record"/>.</summary>
+    [Alias("Correct")]
+    Task Correct(ImmutableArray<ActivityChange> changes);
+
     [Alias("GetSummary"), Orleans.Concurrency.ReadOnly]
     Task<EnterpriseSummary> GetSummary();
 

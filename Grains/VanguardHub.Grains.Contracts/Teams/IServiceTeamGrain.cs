@@ -21,6 +21,14 @@ public interface IServiceTeamGrain : IGrainWithStringKey
     [Alias("GetTimeline"), Orleans.Concurrency.AlwaysInterleave]
     Task<TimelinePage> GetTimeline(TimelineQuery query);
 
+    /// <summary>Stores a new revision of one of this team's activities, or voids it; the aggregates follow exactly.</summary>
+    [Alias("Correct")]
+    Task<CorrectionResult> Correct(ActivityCorrection correction);
+
+    /// <summary>Every stored revision of one activity, oldest first; empty when the team has no such activity.</summary>
+    [Alias("GetRevisions"), Orleans.Concurrency.AlwaysInterleave]
+    Task<ImmutableArray<ActivityRecord>> GetRevisions(Guid activityId);
+
     /// <summary>Recomputes every aggregate from the stored log and compares it with what the team holds.</summary>
     [Alias("Audit"), Orleans.Concurrency.AlwaysInterleave]
     Task<TeamAudit> Audit();

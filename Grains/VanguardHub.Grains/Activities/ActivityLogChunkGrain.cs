@@ -9,8 +9,8 @@ internal sealed class ActivityLogChunkGrain(
 {
     public async Task Append(ImmutableArray<ActivityRecord> activities)
     {
-        var held = state.State.Activities.Select(a => a.Id).ToHashSet();
-        var added = activities.Where(a => held.Add(a.Id)).ToList();
+        var held = state.State.Activities.Select(a => (a.Id, a.Revision)).ToHashSet();
+        var added = activities.Where(a => held.Add((a.Id, a.Revision))).ToList();
         if (added.Count == 0)
         {
             return;
@@ -31,8 +31,9 @@ internal sealed class ActivityLogChunkGrain(
 
     public Task<ImmutableArray<ActivityRecord>> GetActivities() => Task.FromResult(state.State.Activities);
 
+    /// <summary>The latest revision of the activity this chunk holds.</summary>
     public Task<ActivityRecord?> Find(Guid activityId) =>
-        Task.FromResult(state.State.Activities.FirstOrDefault(a => a.Id == activityId));
+        Task.FromResult(state.State.Activities.Where(a => a.Id == activityId).MaxBy(a => a.Revision));
 
     [GenerateSerializer, Alias("vh.ActivityLogChunkGrain.State")]
     public sealed class State

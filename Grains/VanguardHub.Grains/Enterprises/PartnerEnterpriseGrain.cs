@@ -54,6 +54,51 @@ internal sealed class PartnerEnterpriseGrain(
         await Save();
     }
 
+    public async Task Correct(ImmutableArray<ActivityChange> changes)
+    {
+        var me = this.GetPrimaryKeyString();
+        var counted = false;
+        foreach (var change in changes.OrderBy(c => c.Current.Sequence))
+        {
+            var (previous, current) = (change.Previous, change.Current);
+            if (current.Sequence <= state.State.Totals.LastSequenceByTeam.GetValueOrDefault(current.TeamId, -1))
+            {
+                continue;
+            }
+
+            var totals = state.State.Totals;
+            if (previous.Partners.Contains(me))
+            {
+                totals = Aggregation.Remove(totals, previous);
+            }
+
+            if (!current.Voided && current.Partners.Contains(me))
+            {
+                totals = Aggregation.Add(totals, current);
+            }
+
+            state.State.Totals = totals with { LastSequenceByTeam = totals.LastSequenceByTeam.SetItem(current.TeamId, current.Sequence) };
+            var at = state.State.Recent.FindIndex(a => a.Id == current.Id);
+            if (at >= 0)
+            {
+                state.State.Recent.RemoveAt(at);
+            }
+
+            if (!current.Voided && current.Partners.Contains(me))
+            {
+                state.State.Recent.Insert(Math.Max(0, at), current);
+            }
+
+            counted = true;
+        }
+
+        if (counted)
+        {
+            state.State.AsOf = clock.GetUtcNow();
+            await Save();
+        }
+    }
+
     public Task<EnterpriseSummary> GetSummary() => Task.FromResult(new EnterpriseSummary
     {
         Profile = _profile,

@@ -9,9 +9,15 @@ namespace VanguardHub.Grains.Teams;
 /// <summary>How activities add up into aggregates; the same code folds a live write and a rebuild from the log.</summary>
 internal static class Aggregation
 {
-    public static TeamAggregates Add(TeamAggregates aggregates, ActivityRecord activity, DateOnly windowStart)
+    public static TeamAggregates Add(TeamAggregates aggregates, ActivityRecord activity, DateOnly windowStart) =>
+        Apply(aggregates, activity, windowStart, ActivityTally.Of(activity));
+
+    /// <summary>The exact inverse of <see cref="Add(TeamAggregates, ActivityRecord, DateOnly)"/>: a corrected or voided revision leaves.</summary>
+    public static TeamAggregates Remove(TeamAggregates aggregates, ActivityRecord activity, DateOnly windowStart) =>
+        Apply(aggregates, activity, windowStart, ActivityTally.Zero - ActivityTally.Of(activity));
+
+    private static TeamAggregates Apply(TeamAggregates aggregates, ActivityRecord activity, DateOnly windowStart, ActivityTally tally)
     {
-        var tally = ActivityTally.Of(activity);
         var daily = aggregates.Daily;
         var day = BeijingTime.DayOf(activity.OccurredAt);
         if (day >= windowStart)
@@ -29,9 +35,13 @@ internal static class Aggregation
     }
 
     /// <summary>An enterprise's totals with one more activity that involved it.</summary>
-    public static EnterpriseTotals Add(EnterpriseTotals totals, ActivityRecord activity)
+    public static EnterpriseTotals Add(EnterpriseTotals totals, ActivityRecord activity) => Apply(totals, activity, ActivityTally.Of(activity));
+
+    /// <summary>An enterprise's totals without a revision that a correction replaced.</summary>
+    public static EnterpriseTotals Remove(EnterpriseTotals totals, ActivityRecord activity) => Apply(totals, activity, ActivityTally.Zero - ActivityTally.Of(activity));
+
+    private static EnterpriseTotals Apply(EnterpriseTotals totals, ActivityRecord activity, ActivityTally tally)
     {
-        var tally = ActivityTally.Of(activity);
         return new EnterpriseTotals
         {
             Total = totals.Total + tally,

@@ -194,6 +194,133 @@ internal sealed partial class ServiceTeamGrain(
         }
     }
 
+    public async Task<CorrectionResult> Correct(ActivityCorrection correction)
+    {
+        await _writer.WaitAsync();
+        try
+        {
+            return await CorrectUnderLock(correction);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>
+    /// A correction is stored like an activity: the whole new revision goes to the log (in its month's current chunk),
+    /// the aggregates lose the old revision and gain the new one in the same write of this team, and the claim then
+    /// points at the new revision. Voiding stores a revision marked void, which counts nowhere.
+    /// </summary>
+    private async Task<CorrectionResult> CorrectUnderLock(ActivityCorrection correction)
+    {
+        var claim = await GrainFactory.GetGrain<IActivityGrain>(correction.ActivityId).GetClaim();
+        if (claim is null || claim.TeamId != TeamId || await FindStored(claim) is not { } current)
+        {
+            return new CorrectionResult { Outcome = CorrectionOutcome.NotFound };
+        }
+
+        if (current.Voided)
+        {
+            return new CorrectionResult { Outcome = correction.Replacement is null ? CorrectionOutcome.Unchanged : CorrectionOutcome.AlreadyVoided, Activity = current };
+        }
+
+        var now = clock.GetUtcNow();
+        ActivityRecord next;
+        if (correction.Replacement is { } replacement)
+        {
+            if (replacement.ContentFingerprint() == current.ContentFingerprint())
+            {
+                return new CorrectionResult { Outcome = CorrectionOutcome.Unchanged, Activity = current };
+            }
+
+            if (BeijingTime.MonthKeyOf(replacement.OccurredAt) != BeijingTime.MonthKeyOf(current.OccurredAt))
+            {
+                return new CorrectionResult { Outcome = CorrectionOutcome.MonthChanged, Activity = current };
+            }
+
+            next = replacement with { RecordedAt = current.RecordedAt };
+        }
+        else
+        {
+            next = current with { Voided = true, VoidReason = correction.VoidReason };
+        }
+
+        next = next with
+        {
+            Id = current.Id,
+            TeamId = TeamId,
+            Revision = current.Revision + 1,
+            Sequence = State.LogLength,
+            RevisedAt = now,
+            RecordedBy = correction.Actor,
+        };
+
+        var monthKey = BeijingTime.MonthKeyOf(next.OccurredAt);
+        var month = State.Months[monthKey];
+        var index = month.LastChunkFill >= _options.EffectiveChunkCapacity ? month.Chunks : month.Chunks - 1;
+        var chunkKey = ActivityLogKeys.Chunk(TeamId, monthKey, index);
+        if (index >= month.Chunks)
+        {
+            month.Chunks = index + 1;
+            month.LastChunkFill = 0;
+        }
+
+        month.LastChunkFill++;
+        var windowStart = WindowStart();
+        State.Aggregates = Aggregation.Remove(State.Aggregates, current, windowStart);
+        if (next.Voided)
+        {
+            month.Activities--;
+        }
+        else
+        {
+            State.Aggregates = Aggregation.Add(State.Aggregates, next, windowStart);
+        }
+
+        var shown = State.Recent.FindIndex(a => a.Id == next.Id);
+        if (shown >= 0)
+        {
+            State.Recent.RemoveAt(shown);
+            if (!next.Voided)
+            {
+                State.Recent.Insert(shown, next);
+            }
+        }
+
+        State.LogLength++;
+        State.AsOf = now;
+        State.PendingAppends = [new PendingAppend { ActivityId = next.Id, ChunkKey = chunkKey, Record = next, Previous = current }];
+        await state.WriteStateAsync();
+
+        await AppendCorrection(claim, chunkKey, current, next);
+        ReportStanding();
+        return new CorrectionResult { Outcome = next.Voided ? CorrectionOutcome.Voided : CorrectionOutcome.Revised, Activity = next };
+    }
+
+    /// <summary>The log, the enterprises that the old or the new revision involves, then the claim; each step safe to repeat.</summary>
+    private async Task AppendCorrection(ActivityClaim claim, string chunkKey, ActivityRecord previous, ActivityRecord next)
+    {
+        await GrainFactory.GetGrain<IActivityLogChunkGrain>(chunkKey).Append([next]);
+        var change = new ActivityChange { Previous = previous, Current = next };
+        await Task.WhenAll(previous.Partners.Union(next.Partners).Select(p => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(p).Correct([change])));
+        await GrainFactory.GetGrain<IActivityGrain>(next.Id).Replace(claim with { ChunkKey = chunkKey, Activity = next });
+    }
+
+    public async Task<ImmutableArray<ActivityRecord>> GetRevisions(Guid activityId)
+    {
+        var claim = await GrainFactory.GetGrain<IActivityGrain>(activityId).GetClaim();
+        if (claim is null || claim.TeamId != TeamId)
+        {
+            return [];
+        }
+
+        var monthKey = BeijingTime.MonthKeyOf(claim.Activity.OccurredAt);
+        return State.Months.TryGetValue(monthKey, out var month)
+            ? [.. (await ReadMonth(monthKey, month)).Where(a => a.Id == activityId).OrderBy(a => a.Revision)]
+            : [];
+    }
+
     public Task<TeamSummary> GetSummary() => Task.FromResult(new TeamSummary
     {
         Profile = _profile,
@@ -236,7 +363,7 @@ internal sealed partial class ServiceTeamGrain(
                 }
             }
 
-            var matching = (await ReadMonth(monthKey, month))
+            var matching = Revisions.Live(await ReadMonth(monthKey, month))
                 .Where(a => query.From is null || a.OccurredAt >= query.From)
                 .Where(a => query.To is null || a.OccurredAt < query.To)
                 .Where(a => query.Domain is null || a.Domain == query.Domain)
@@ -266,11 +393,7 @@ internal sealed partial class ServiceTeamGrain(
         return new TimelinePage { Page = page, PageSize = pageSize, Total = total, Items = [.. items] };
     }
 
-    public async Task<TeamAudit> Audit()
-    {
-        var log = await ReadWholeLog();
-        return AuditOf(log);
-    }
+    public async Task<TeamAudit> Audit() => AuditOf(Revisions.Live(await ReadWholeLog()).ToList());
 
     public async Task<TeamAudit> RebuildFromLog()
     {
@@ -287,7 +410,8 @@ internal sealed partial class ServiceTeamGrain(
 
     private async Task<TeamAudit> Rebuild()
     {
-        var log = await ReadWholeLog();
+        var entries = await ReadWholeLog();
+        var log = Revisions.Live(entries).ToList();
         var windowStart = WindowStart();
         State.Aggregates = Aggregation.FromLog(log, windowStart);
         foreach (var (monthKey, month) in State.Months)
@@ -295,7 +419,7 @@ internal sealed partial class ServiceTeamGrain(
             month.Activities = log.Count(a => BeijingTime.MonthKeyOf(a.OccurredAt) == monthKey);
         }
 
-        State.LogLength = Math.Max(State.LogLength, log.Count == 0 ? 0 : log.Max(a => a.Sequence) + 1);
+        State.LogLength = Math.Max(State.LogLength, entries.Count == 0 ? 0 : entries.Max(a => a.Sequence) + 1);
         State.Recent = [.. log.OrderByDescending(a => a.Sequence).Take(_options.EffectiveRecentCount)];
         State.AsOf = clock.GetUtcNow();
         await state.WriteStateAsync();
@@ -373,7 +497,15 @@ internal sealed partial class ServiceTeamGrain(
     private async Task CompletePendingAppends()
     {
         var pending = new List<(string ChunkKey, ActivityRecord Activity)>();
-        foreach (var append in State.PendingAppends)
+        foreach (var correction in State.PendingAppends.Where(p => p is { Record: not null, Previous: not null }))
+        {
+            var claim = await GrainFactory.GetGrain<IActivityGrain>(correction.ActivityId).GetClaim()
+                ?? throw new InvalidOperationException($"Team {TeamId}: the claim of corrected activity {correction.ActivityId} is missing.");
+            LogCompletingAppend(logger, correction.ActivityId, TeamId);
+            await AppendCorrection(claim, correction.ChunkKey, correction.Previous!, correction.Record!);
+        }
+
+        foreach (var append in State.PendingAppends.Where(p => p.Record is null))
         {
             var stored = await GrainFactory.GetGrain<IActivityLogChunkGrain>(append.ChunkKey).Find(append.ActivityId);
             if (stored is null)

@@ -41,4 +41,7 @@ public sealed record PendingAppend
 {
     [Id(0)] public required Guid ActivityId { get; init; }
     [Id(1)] public required string ChunkKey { get; init; }
+    /// <summary>For a correction: the new revision (an original's record is in its claim) and the one it replaces.</summary>
+    [Id(2)] public ActivityRecord? Record { get; init; }
+    [Id(3)] public ActivityRecord? Previous { get; init; }
 }
