@@ -113,9 +113,9 @@ internal static partial class ActivityValidation
         {
             Fail("title", $"The title can be at most {MaxTitle} characters.");
         }
-        else if (HasControlCharacters(title))
+        else if (HasUnsafeCharacters(title, allowLineBreaks: false))
         {
-            Fail("title", "The title cannot contain control characters.");
+            Fail("title", "The title cannot contain control characters, text-direction overrides or broken characters.");
         }
 
         var place = s.Place?.Trim();
@@ -123,11 +123,19 @@ internal static partial class ActivityValidation
         {
             Fail("place", $"The place can be at most {MaxPlace} characters.");
         }
+        else if (place is not null && HasUnsafeCharacters(place, allowLineBreaks: false))
+        {
+            Fail("place", "The place cannot contain control characters, text-direction overrides or broken characters.");
+        }
 
         var description = s.Description?.Trim();
         if (description is { Length: > MaxDescription })
         {
             Fail("description", $"The description can be at most {MaxDescription} characters.");
+        }
+        else if (description is not null && HasUnsafeCharacters(description, allowLineBreaks: true))
+        {
+            Fail("description", "The description cannot contain control characters (other than line breaks and tabs), text-direction overrides or broken characters.");
         }
 
         if (s.Participants is not { } participants)
@@ -211,7 +219,31 @@ internal static partial class ActivityValidation
         }
     }
 
-    private static bool HasControlCharacters(string text) => text.Any(char.IsControl);
+    /// <summary>
+    /// Text people typed, shown on the wall and in exports: no control characters (a description may keep its line
+    /// breaks and tabs), no bidirectional embeddings, overrides or isolates (U+202A–U+202E, U+2066–U+2069, which make
+    /// text read differently from what it is), and no unpaired surrogates.
+    /// </summary>
+    internal static bool HasUnsafeCharacters(string text, bool allowLineBreaks)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            if (char.IsSurrogate(c) || c is (>= '\u202a' and <= '\u202e') or (>= '\u2066' and <= '\u2069')
+                || (char.IsControl(c) && !(allowLineBreaks && c is ('\n' or '\r' or '\t'))))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Echo at most a little of what the user sent.</summary>
     private static string Clip(string? text) => text is null ? "" : text.Length <= 64 ? text : text[..64] + "…";

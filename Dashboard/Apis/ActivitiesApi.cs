@@ -21,6 +21,8 @@ internal static class ActivitiesApi
         group.MapPut("/{activityId}", Revise).RequireAuthorization(Policies.Write).RequireRateLimiting(RateLimits.Writes);
         group.MapDelete("/{activityId}", Void).RequireAuthorization(Policies.Write).RequireRateLimiting(RateLimits.Writes);
         group.MapGet("/{activityId}/revisions", History).RequireAuthorization(Policies.Read);
+        group.MapPost("/{activityId}/verify", VerifyOne).RequireAuthorization(Policies.Admin);
+        group.MapPost("/verify", VerifyMany).RequireAuthorization(Policies.Admin);
         return app;
     }
 
@@ -163,7 +165,7 @@ internal static class ActivitiesApi
             return problem;
         }
 
-        if (string.IsNullOrWhiteSpace(body!.Reason) || body.Reason.Length > ActivityValidation.MaxPlace || body.Reason.Any(c => char.IsControl(c)))
+        if (string.IsNullOrWhiteSpace(body!.Reason) || body.Reason.Length > ActivityValidation.MaxPlace || ActivityValidation.HasUnsafeCharacters(body.Reason, allowLineBreaks: false))
         {
             return Problems.Invalid("reason", $"Say why, in 1 to {ActivityValidation.MaxPlace} characters.");
         }
@@ -181,6 +183,62 @@ internal static class ActivitiesApi
             Actor = request.HttpContext.User.Actor(),
         });
         return Answer(result);
+    }
+
+    /// <summary>Most activities one bulk verification may name.</summary>
+    public const int MaxVerifyBatch = 500;
+
+    private sealed record VerifyRequest(List<Guid>? Ids);
+
+    private static async Task<IResult> VerifyOne(string activityId, HttpContext context, IGrainFactory grains)
+    {
+        if (!Guid.TryParse(activityId, out var id) || id == Guid.Empty)
+        {
+            return Problems.Invalid("activityId", "The activity id is a GUID.");
+        }
+
+        var (_, result) = await Verify(id, context.User.Actor(), grains);
+        return Answer(result);
+    }
+
+    /// <summary>Verifies many at once, e.g. a week's entries checked against the paper records.</summary>
+    private static async Task<IResult> VerifyMany(HttpContext context, IGrainFactory grains, AuditTrail audit, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<VerifyRequest>(context.Request, MaxBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!.Ids is not { Count: > 0 and <= MaxVerifyBatch } ids || ids.Contains(Guid.Empty))
+        {
+            return Problems.Invalid("ids", $"1 to {MaxVerifyBatch} activity ids.");
+        }
+
+        var actor = context.User.Actor();
+        var results = await Task.WhenAll(ids.Distinct().Select(id => Verify(id, actor, grains)));
+        await audit.Record(context.User, "activities.verify", $"{results.Count(r => r.Result.Outcome == CorrectionOutcome.Verified)} activities");
+        return TypedResults.Ok(new
+        {
+            verified = results.Where(r => r.Result.Outcome == CorrectionOutcome.Verified).Select(r => r.Id),
+            alreadyVerified = results.Where(r => r.Result.Outcome == CorrectionOutcome.Unchanged).Select(r => r.Id),
+            voided = results.Where(r => r.Result.Outcome == CorrectionOutcome.AlreadyVoided).Select(r => r.Id),
+            notFound = results.Where(r => r.Result.Outcome == CorrectionOutcome.NotFound).Select(r => r.Id),
+        });
+    }
+
+    private static async Task<(Guid Id, CorrectionResult Result)> Verify(Guid id, string actor, IGrainFactory grains)
+    {
+        var claim = await grains.GetGrain<IActivityGrain>(id).GetClaim();
+        if (claim is null)
+        {
+            return (id, new CorrectionResult { Outcome = CorrectionOutcome.NotFound });
+        }
+
+        var result = await grains.GetGrain<IServiceTeamGrain>(claim.TeamId).Correct(new ActivityCorrection { ActivityId = id, Verify = true, Actor = actor });
+
+        // A voided activity has nothing left to verify.
+        return (id, result is { Outcome: CorrectionOutcome.Unchanged, Activity.Voided: true } ? result with { Outcome = CorrectionOutcome.AlreadyVoided } : result);
     }
 
     private static async Task<IResult> History(string activityId, IGrainFactory grains)
@@ -235,6 +293,7 @@ internal static class ActivitiesApi
         }
 
         Compare("voided", before.Voided, after.Voided);
+        Compare("verified", before.Verified, after.Verified);
         return [.. changed];
     }
 
@@ -254,7 +313,7 @@ internal static class ActivitiesApi
 
     private static IResult Answer(CorrectionResult result) => result.Outcome switch
     {
-        CorrectionOutcome.Revised or CorrectionOutcome.Voided or CorrectionOutcome.Unchanged => TypedResults.Ok(result.Activity),
+        CorrectionOutcome.Revised or CorrectionOutcome.Voided or CorrectionOutcome.Verified or CorrectionOutcome.Unchanged => TypedResults.Ok(result.Activity),
         CorrectionOutcome.AlreadyVoided => Problems.Status(StatusCodes.Status409Conflict, "activityId", "Voided", "This activity was voided; log a new one instead."),
         CorrectionOutcome.MonthChanged => Problems.Invalid("occurredAt", "A correction keeps the activity in its month; void it and log it anew for another month."),
         _ => Problems.NotFound("activityId", "No activity with this id is stored."),

@@ -79,7 +79,9 @@ internal static class TeamsApi
             return null;
         }
 
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        // The calendar's first and last days have no Beijing-time boundary a DateTimeOffset can hold: they are refused below.
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            && day > DateOnly.MinValue && day < DateOnly.MaxValue)
         {
             return BeijingTime.StartOfDay(isUpper ? day.AddDays(1) : day);
         }

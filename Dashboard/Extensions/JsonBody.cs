@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -10,6 +12,12 @@ namespace VanguardHub.Dashboard.Extensions;
 /// </summary>
 internal static class JsonBody
 {
+    /// <summary>
+    /// The app's JSON options with numbers read strictly: a number sent as a string ("5") is the wrong type, not a
+    /// number (the web defaults would take it).
+    /// </summary>
+    private static readonly ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> StrictOptions = [];
+
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
         where T : class
     {
@@ -29,7 +37,8 @@ internal static class JsonBody
             return (null, TooLarge(maxBytes));
         }
 
-        var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var configured = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var options = StrictOptions.GetValue(configured, o => new JsonSerializerOptions(o) { NumberHandling = JsonNumberHandling.Strict });
         T? value;
         try
         {
@@ -47,7 +56,9 @@ internal static class JsonBody
         {
             return (null, Problems.Invalid(FieldOf(e.Path), e.Message.Contains("could not be mapped", StringComparison.Ordinal)
                 ? "There is no such field."
-                : "This value has the wrong type or is out of range."));
+                : e.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase)
+                    ? "This field is named twice."
+                    : "This value has the wrong type or is out of range."));
         }
 
         return value is null ? (null, Problems.Invalid("body", "A JSON object is required.")) : (value, null);

@@ -68,7 +68,7 @@ internal static partial class AccountRules
         {
             errors[field] = ["A name is required."];
         }
-        else if (name.Length > MaxName || name.Any(char.IsControl))
+        else if (name.Length > MaxName || Activities.ActivityValidation.HasUnsafeCharacters(name, allowLineBreaks: false))
         {
             errors[field] = [$"At most {MaxName} characters, no control characters."];
         }

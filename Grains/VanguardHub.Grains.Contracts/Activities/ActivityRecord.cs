@@ -33,6 +33,10 @@ public sealed record ActivityRecord
     [Id(16)] public string? VoidReason { get; init; }
     /// <summary>When this revision was made (null for the first); <see cref="RecordedAt"/> stays when it was first logged.</summary>
     [Id(17)] public DateTimeOffset? RevisedAt { get; init; }
+    /// <summary>Checked by an admin; a later correction of its content clears it (the new figures are unchecked).</summary>
+    [Id(18)] public bool Verified { get; init; }
+    [Id(19)] public string? VerifiedBy { get; init; }
+    [Id(20)] public DateTimeOffset? VerifiedAt { get; init; }
 
     /// <summary>Logged more than <see cref="BackFillAfter"/> after it happened: shown with a back-filled mark.</summary>
     public bool BackFilled => RecordedAt - OccurredAt > BackFillAfter;
@@ -81,16 +85,19 @@ public static class Revisions
 public sealed record ActivityCorrection
 {
     [Id(0)] public required Guid ActivityId { get; init; }
-    /// <summary>The corrected activity (as validated from the client); null to void.</summary>
+    /// <summary>The corrected activity (as validated from the client); null to void or verify.</summary>
     [Id(1)] public ActivityRecord? Replacement { get; init; }
     [Id(2)] public string? VoidReason { get; init; }
     [Id(3)] public required string Actor { get; init; }
+    /// <summary>Marks the current revision verified (no replacement, no void).</summary>
+    [Id(4)] public bool Verify { get; init; }
 }
 
 public enum CorrectionOutcome
 {
     Revised = 0,
     Voided = 1,
+    Verified = 6,
     /// <summary>The same content as the current revision (a resend): nothing new stored.</summary>
     Unchanged = 2,
     NotFound = 3,

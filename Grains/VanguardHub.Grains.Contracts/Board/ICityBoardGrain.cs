@@ -105,6 +105,8 @@ public sealed record BoardSnapshot
     [Id(8)] public long PreviousVersion { get; init; }
     /// <summary>The partner enterprises that took part in the most activities.</summary>
     [Id(9)] public ImmutableArray<PartnerContribution> Partners { get; init; } = [];
+    /// <summary>The part of <see cref="Totals"/> that is verified.</summary>
+    [Id(10)] public ActivityTally Verified { get; init; } = ActivityTally.Zero;
 }
 
 [GenerateSerializer, Immutable, Alias("vh.PartnerContribution")]
@@ -152,6 +154,8 @@ public sealed record LeaderboardEntry
     /// <summary>Activities this Beijing-time month and last month, for the most-improved view.</summary>
     [Id(10)] public int ThisMonth { get; init; }
     [Id(11)] public int LastMonth { get; init; }
+    /// <summary>The part of <see cref="Tally"/> that is verified; the race ranks by what is reported, so approvals never reorder it.</summary>
+    [Id(12)] public ActivityTally Verified { get; init; } = ActivityTally.Zero;
 }
 
 /// <summary>An activity as the live feed shows it, with its team's names.</summary>

@@ -48,6 +48,8 @@ public sealed record TeamAggregates
     [Id(2)] public ImmutableDictionary<string, ActivityTally> ByDistrict { get; init; } = ImmutableDictionary<string, ActivityTally>.Empty;
     /// <summary>Per Beijing-time day, for the most recent days only (the window is a setting); older days are read from the log.</summary>
     [Id(3)] public ImmutableArray<DayTally> Daily { get; init; } = [];
+    /// <summary>The part of <see cref="Total"/> an admin has verified; reported and verified are shown side by side.</summary>
+    [Id(4)] public ActivityTally Verified { get; init; } = ActivityTally.Zero;
 }
 
 [GenerateSerializer, Immutable, Alias("vh.TeamSummary")]

@@ -181,6 +181,7 @@ internal sealed partial class CityBoardGrain(
     private BoardSnapshot Compose()
     {
         var totals = ActivityTally.Zero;
+        var verified = ActivityTally.Zero;
         var byDomain = ImmutableDictionary<string, ActivityTally>.Empty;
         var byDistrict = ImmutableDictionary<string, ActivityTally>.Empty;
         var today = BeijingTime.DayOf(clock.GetUtcNow());
@@ -192,6 +193,7 @@ internal sealed partial class CityBoardGrain(
         {
             var aggregates = standing.Aggregates;
             totals += aggregates.Total;
+            verified += aggregates.Verified;
             byDomain = aggregates.ByDomain.Aggregate(byDomain, (map, kv) => Aggregation.AddTo(map, kv.Key, kv.Value));
             byDistrict = aggregates.ByDistrict.Aggregate(byDistrict, (map, kv) => Aggregation.AddTo(map, kv.Key, kv.Value));
             foreach (var day in aggregates.Daily)
@@ -216,6 +218,7 @@ internal sealed partial class CityBoardGrain(
             Trend = [.. trend.Select((tally, i) => new DayTally { Day = trendStart.AddDays(i), Tally = tally })],
             PreviousVersion = _published?.Version ?? 0,
             Partners = Partners(),
+            Verified = verified,
         };
     }
 
@@ -232,7 +235,7 @@ internal sealed partial class CityBoardGrain(
             var todays = aggregates?.Daily.FirstOrDefault(d => d.Day == today)?.Tally ?? ActivityTally.Zero;
             var thisMonth = aggregates?.Daily.Where(d => d.Day >= monthStart).Sum(d => d.Tally.Activities) ?? 0;
             var lastMonth = aggregates?.Daily.Where(d => d.Day >= lastMonthStart && d.Day < monthStart).Sum(d => d.Tally.Activities) ?? 0;
-            return (team, total, todays, yesterday: total - todays, thisMonth, lastMonth);
+            return (team, total, todays, yesterday: total - todays, thisMonth, lastMonth, verified: aggregates?.Verified ?? ActivityTally.Zero);
         }).ToList();
 
         var previousRanks = rows
@@ -262,6 +265,7 @@ internal sealed partial class CityBoardGrain(
             PerMember = r.team.Members > 0 ? Math.Round((double)r.total.Activities / r.team.Members, 3) : 0,
             ThisMonth = r.thisMonth,
             LastMonth = r.lastMonth,
+            Verified = r.verified,
         })];
     }
 

@@ -28,6 +28,7 @@ internal static class Aggregation
         return new TeamAggregates
         {
             Total = aggregates.Total + tally,
+            Verified = activity.Verified ? aggregates.Verified + tally : aggregates.Verified,
             ByDomain = AddTo(aggregates.ByDomain, activity.Domain, tally),
             ByDistrict = AddTo(aggregates.ByDistrict, activity.District, tally),
             Daily = Trim(daily, windowStart),
@@ -73,6 +74,7 @@ internal static class Aggregation
     /// <summary>Equal figures, ignoring entries that are all zero (a key present with nothing in it).</summary>
     public static bool SameFigures(TeamAggregates a, TeamAggregates b, DateOnly windowStart) =>
         a.Total == b.Total
+        && a.Verified == b.Verified
         && SameMap(a.ByDomain, b.ByDomain)
         && SameMap(a.ByDistrict, b.ByDistrict)
         && SameMap(

@@ -239,7 +239,17 @@ internal sealed partial class ServiceTeamGrain(
                 return new CorrectionResult { Outcome = CorrectionOutcome.MonthChanged, Activity = current };
             }
 
-            next = replacement with { RecordedAt = current.RecordedAt };
+            // New figures are unchecked figures.
+            next = replacement with { RecordedAt = current.RecordedAt, Verified = false, VerifiedBy = null, VerifiedAt = null };
+        }
+        else if (correction.Verify)
+        {
+            if (current.Verified)
+            {
+                return new CorrectionResult { Outcome = CorrectionOutcome.Unchanged, Activity = current };
+            }
+
+            next = current with { Verified = true, VerifiedBy = correction.Actor, VerifiedAt = now };
         }
         else
         {
@@ -295,7 +305,11 @@ internal sealed partial class ServiceTeamGrain(
 
         await AppendCorrection(claim, chunkKey, current, next);
         ReportStanding();
-        return new CorrectionResult { Outcome = next.Voided ? CorrectionOutcome.Voided : CorrectionOutcome.Revised, Activity = next };
+        return new CorrectionResult
+        {
+            Outcome = next.Voided ? CorrectionOutcome.Voided : correction.Verify ? CorrectionOutcome.Verified : CorrectionOutcome.Revised,
+            Activity = next,
+        };
     }
 
     /// <summary>The log, the enterprises that the old or the new revision involves, then the claim; each step safe to repeat.</summary>

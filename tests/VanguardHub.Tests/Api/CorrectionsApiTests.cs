@@ -118,6 +118,63 @@ public sealed class CorrectionsApiTests(DashboardFactory factory) : IClassFixtur
         (await leader.GetJson($"/api/activities/{activity.Id}"))["revision"]!.GetValue<int>().Should().Be(0);
     }
 
+    [Fact]
+    public async Task Verified_figures_stand_beside_reported_ones_and_approving_never_reorders_the_race()
+    {
+        const string team = "southernmost-kunming";
+        using var leader = await factory.ClientAsync(Roles.Leader, team);
+        using var admin = await factory.ClientAsync(Roles.Admin);
+        var activities = new[] { Activity(team, residents: 5), Activity(team, residents: 7), Activity(team, residents: 11) };
+        foreach (var activity in activities)
+        {
+            (await leader.PostActivity(activity)).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        var rankBefore = await RankOf(admin, team, activities.Length);
+        (await leader.PostAsync($"/api/activities/{activities[0].Id}/verify", null)).StatusCode.Should().Be(HttpStatusCode.Forbidden, "leaders report, admins verify");
+
+        var one = await admin.PostAsync($"/api/activities/{activities[0].Id}/verify", null);
+        one.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await one.Json())["verifiedBy"]!.GetValue<string>().Should().StartWith("token:");
+        var unknown = Guid.NewGuid();
+        var bulk = await (await admin.PostAsJsonAsync("/api/activities/verify", new { ids = new[] { activities[0].Id, activities[1].Id, activities[2].Id, unknown } })).Json();
+        bulk["verified"]!.AsArray().Select(i => i!.GetValue<Guid>()).Should().BeEquivalentTo([activities[1].Id, activities[2].Id]);
+        bulk["alreadyVerified"]!.AsArray().Select(i => i!.GetValue<Guid>()).Should().Equal(activities[0].Id);
+        bulk["notFound"]!.AsArray().Select(i => i!.GetValue<Guid>()).Should().Equal(unknown);
+
+        var aggregates = (await admin.GetJson($"/api/teams/{team}"))["aggregates"]!;
+        aggregates["total"]!["activities"]!.GetValue<int>().Should().Be(3);
+        aggregates["verified"]!["activities"]!.GetValue<int>().Should().Be(3);
+        aggregates["verified"]!["outcomes"]!["residentsServed"]!.GetValue<int>().Should().Be(23);
+        JsonNode? entry = null;
+        await Poll.Until(async () => (entry = await LeaderboardEntry(admin, team))!["verified"]!["activities"]!.GetValue<int>() == 3);
+        entry!["tally"]!["activities"]!.GetValue<int>().Should().Be(3);
+        entry["rank"]!.GetValue<int>().Should().Be(rankBefore, "the race ranks by what is reported");
+        (await admin.GetJson("/api/board"))["verified"]!["activities"]!.GetValue<int>().Should().BeGreaterThanOrEqualTo(3);
+
+        // New figures are unchecked figures: a correction clears the mark, and the history says who did what.
+        var corrected = activities[2] with { Outcomes = activities[2].Outcomes with { ResidentsServed = 12 } };
+        (await leader.PutAsJsonAsync($"/api/activities/{corrected.Id}", Body(corrected))).StatusCode.Should().Be(HttpStatusCode.OK);
+        aggregates = (await admin.GetJson($"/api/teams/{team}"))["aggregates"]!;
+        aggregates["verified"]!["activities"]!.GetValue<int>().Should().Be(2);
+        aggregates["verified"]!["outcomes"]!["residentsServed"]!.GetValue<int>().Should().Be(12);
+        aggregates["total"]!["outcomes"]!["residentsServed"]!.GetValue<int>().Should().Be(24);
+        var history = (await admin.GetJson($"/api/activities/{corrected.Id}/revisions")).AsArray();
+        history.Select(h => h!["changed"]!.AsArray().Select(c => c!.GetValue<string>()).ToArray()).Should()
+            .BeEquivalentTo(new[] { Array.Empty<string>(), ["verified"], new[] { "outcomes", "verified" } }, o => o.WithStrictOrdering());
+        (await admin.GetJson("/api/admin/consistency"))["consistent"]!.GetValue<bool>().Should().BeTrue();
+    }
+
+    private static async Task<JsonNode?> LeaderboardEntry(HttpClient client, string team) =>
+        (await client.GetJson("/api/board"))["leaderboard"]!.AsArray().Single(e => e!["teamId"]!.GetValue<string>() == team);
+
+    private static async Task<int> RankOf(HttpClient client, string team, int activities)
+    {
+        JsonNode? entry = null;
+        await Poll.Until(async () => (entry = await LeaderboardEntry(client, team))!["tally"]!["activities"]!.GetValue<int>() == activities);
+        return entry!["rank"]!.GetValue<int>();
+    }
+
     /// <summary>The board follows within moments (it publishes on a timer); the team and the enterprise at once.</summary>
     private static async Task Expect(HttpClient client, TeamFigures expected)
     {
