@@ -1,3 +1,4 @@
+using Orleans.Dashboard;
 using VanguardHub.Dashboard.Apis;
 using VanguardHub.Dashboard.Extensions;
 using VanguardHub.Dashboard.Operations;
@@ -15,7 +16,7 @@ if (StoreCommands.IsCommand(args))
 var simulate = args.Contains("--simulate");
 var builder = WebApplication.CreateBuilder(args.Where(a => a != "--simulate").ToArray());
 
-builder.AddVanguardHubSilo();
+builder.AddVanguardHubSilo(silo => silo.AddDashboard());
 builder.AddVanguardHubApi();
 builder.AddVanguardHubSecurity();
 builder.AddWallPush();
@@ -37,6 +38,7 @@ app.MapAdminApi();
 app.MapExportsApi();
 app.MapWall();
 app.MapOperations();
+app.MapOrleansDashboard(SecurityHeaders.OperatorConsolePath).RequireAuthorization(Policies.Admin);
 app.AnnounceAddresses();
 
 app.Run();

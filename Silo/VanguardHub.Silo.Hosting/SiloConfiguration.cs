@@ -40,13 +40,15 @@ public sealed class RosterOptions
 public static class SiloConfiguration
 {
     /// <summary>Hosts a VanguardHub silo in this process: the web app's co-hosted silo and the headless node alike.</summary>
-    public static IHostApplicationBuilder AddVanguardHubSilo(this IHostApplicationBuilder builder)
+    /// <param name="configure">What this host adds to its silo (the web app adds the operator dashboard).</param>
+    public static IHostApplicationBuilder AddVanguardHubSilo(this IHostApplicationBuilder builder, Action<ISiloBuilder>? configure = null)
     {
         var cluster = builder.Configuration.GetSection(ClusterHostOptions.Section).Get<ClusterHostOptions>() ?? new ClusterHostOptions();
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             silo.AddVanguardHubGrains(builder.Configuration);
+            configure?.Invoke(silo);
         });
         return builder;
     }

@@ -4,6 +4,7 @@ import {
   t, tOther, lang, initPage, initSession, pageId, getJson, formatNumber, beijingDay, beijingDateTime, addDays, weekdayMon0, el,
   loadCatalog, nameOf, renderTiles, renderBars, domainRows, activityItem, showMessage, setAsOf, startLive, withLang,
 } from './drill-common.js';
+import { decorateTimelineItem, captureOpenState, restoreOpenState } from './drill-corrections.js';
 
 const PAGE_SIZE = 20;
 const teamId = pageId();
@@ -21,6 +22,7 @@ const seenActivities = new Set();
 const filter = { from: '', to: '', domain: '', page: 1 };
 let timelineTotal = 0;
 let timelineSeq = 0;
+let account = null; // the signed-in account (for who may correct and void)
 
 const partnerName = (id) => nameOf(enterpriseNames.get(id)) || id;
 
@@ -34,7 +36,38 @@ function teamActivityItem(a) {
     if (meta) meta.append(mark);
     else li.prepend(mark);
   }
-  return li;
+  return decorateTimelineItem(li, a, correctionOptions());
+}
+
+function correctionOptions() {
+  return { account, teamId, catalog, partnerName, onVoided };
+}
+
+/** An activity was voided from the timeline: it stops counting, so the totals and the timeline are read again. */
+function onVoided(voided) {
+  const id = voided?.id;
+  if (id && seenActivities.has(id)) {
+    for (const p of voided.partners ?? []) {
+      const n = (partnerCounts.get(p) ?? 0) - 1;
+      if (n > 0) partnerCounts.set(p, n); else partnerCounts.delete(p);
+    }
+    renderPartners();
+  }
+  if (timelineTotal > 0) {
+    timelineTotal--;
+    $('timeline-total').textContent = t('totalItems', formatNumber(timelineTotal));
+  }
+  $('timeline-empty').hidden = $('timeline').childElementCount > 0;
+  refreshSummary();
+  loadTimeline();
+}
+
+/** Reads the team's totals again (after a change made from this page; the hub's WatchTeam also pushes them). */
+async function refreshSummary() {
+  try {
+    const r = await getJson(`/api/teams/${encodeURIComponent(teamId)}`);
+    if (r.ok && r.data) applySummary(r.data);
+  } catch { /* the live updates catch up */ }
 }
 
 function renderProfile() {
@@ -224,8 +257,11 @@ async function loadTimeline() {
     return;
   }
   const list = $('timeline');
-  list.replaceChildren(...(data.items ?? []).map(teamActivityItem));
-  $('timeline-empty').hidden = (data.items ?? []).length > 0;
+  const items = (data.items ?? []).filter((a) => a && a.voided !== true);
+  const open = captureOpenState(list);
+  list.replaceChildren(...items.map(teamActivityItem));
+  restoreOpenState(list, open, new Map(items.map((a) => [a.id, a])), correctionOptions());
+  $('timeline-empty').hidden = items.length > 0;
   $('timeline-total').textContent = t('totalItems', formatNumber(timelineTotal));
   $('page-info').textContent = t('pageOf', filter.page, pages);
   $('page-prev').disabled = filter.page <= 1;
@@ -305,7 +341,7 @@ function setTrend(mode) {
 
 async function main() {
   initPage();
-  await initSession();
+  account = await initSession();
   if (!teamId) { showMessage(t('noTeam'), t('noTeamHint'), tOther('noTeam')); return; }
   catalog = await loadCatalog();
   let team;

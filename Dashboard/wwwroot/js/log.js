@@ -1,7 +1,7 @@
 // VanguardHub · the team leader's activity form (/log). Mobile first, works on a weak network:
 // every entry is kept in a localStorage outbox before it is sent and resent with the same id until stored.
 // User-typed text is only ever rendered with textContent.
-import { t, nameOf, applyStaticLabels } from './log-i18n.js';
+import { t, nameOf, applyStaticLabels, lang } from './log-i18n.js';
 import { readOutbox, putEntry, removeEntry, sendEntry, resendWaiting, isSending } from './log-outbox.js';
 import { apiFetch, me, lastAccount, loginUrl, redirectToLogin, mountSessionBar, roleName } from './session.js';
 
@@ -50,7 +50,17 @@ const state = {
   waitingConfirmId: null, // the entry the "waiting" confirmation talks about
   account: null,      // { username, role, teamId } as the server (or, offline, this device) last said
   lockedTeam: null,   // a leader's team: the only one the form logs for
+  edit: null,         // correcting (/log?edit={id}): { id, teamId, original, occurredLocal, blocked }
 };
+
+// /log?edit={id}: the form corrects a stored activity (PUT /api/activities/{id}) instead of logging a new one.
+// A correction needs the network: it does not go through the outbox.
+const EDIT_ID = (() => {
+  try {
+    const v = new URLSearchParams(location.search).get('edit');
+    return v && v.trim() ? v.trim() : null;
+  } catch { return null; }
+})();
 
 // ---------- time (Beijing, UTC+8, whatever the phone's zone) ----------
 function beijingLocalNow() {
@@ -409,6 +419,7 @@ function fixEntry(id) {
 // ---------- submit ----------
 async function onSubmit(ev) {
   ev.preventDefault();
+  if (EDIT_ID) { await onSubmitCorrection(); return; }
   if (state.submitting) return;
   $('confirm').hidden = true;
   state.waitingConfirmId = null;
@@ -478,6 +489,204 @@ function fallbackUuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+// ---------- correcting a stored activity (/log?edit={id}) ----------
+function teamPageUrl(teamId) {
+  const path = `/teams/${encodeURIComponent(teamId)}`;
+  return lang === 'en' ? `${path}?lang=en` : path;
+}
+
+function applyEditLabels() {
+  document.title = t('editDocTitle');
+  $('page-title').textContent = t('editTitle');
+  $('page-title').dataset.mode = 'edit';
+  $('page-sub').textContent = t('editSub');
+  document.body.classList.add('editing');
+  $('submit').textContent = t('editSubmit');
+  $('submit').disabled = true; // until the activity is loaded
+  const n = $('edit-notice');
+  n.textContent = t('editLoading');
+  n.hidden = false;
+}
+
+function editBlocked(message) {
+  if (state.edit) state.edit.blocked = true;
+  $('submit').disabled = true;
+  showErrors({}, message);
+}
+
+/** GET /api/activities/{id}: { activity } or { error } (a message for the page). */
+async function fetchActivity(id) {
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), 15000);
+  try {
+    const res = await apiFetch(`/api/activities/${encodeURIComponent(id)}`, {
+      signal: ctrl.signal, cache: 'no-store', headers: { accept: 'application/json' } });
+    if (res.status === 401) { redirectToLogin(); return { error: null }; }
+    if (res.status === 404 || res.status === 400) return { error: t('editNotFound') };
+    if (res.status === 403) return { error: t('editForbidden') };
+    if (!res.ok) return { error: t('editLoadFailed', res.status) };
+    return { activity: await res.json() };
+  } catch {
+    return { error: t('editOffline') };
+  } finally { clearTimeout(timer); }
+}
+
+function mayCorrect(activity) {
+  const a = state.account;
+  if (!a) return false;
+  if (a.role === 'admin') return true;
+  return a.role === 'leader' && Boolean(a.teamId) && a.teamId === activity.teamId;
+}
+
+/** Month bounds (Beijing) for the date field: a correction keeps the activity in its month. */
+function applyMonthBounds(occurredLocal) {
+  const input = $('field-occurredAt');
+  const m = /^(\d{4})-(\d{2})/.exec(occurredLocal || '');
+  if (!m) return;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const last = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  input.min = `${m[1]}-${m[2]}-01T00:00`;
+  const monthEnd = `${m[1]}-${m[2]}-${String(last).padStart(2, '0')}T23:59`;
+  const todayEnd = `${beijingLocalNow().slice(0, 10)}T23:59`;
+  input.max = monthEnd < todayEnd ? monthEnd : todayEnd;
+}
+
+function showEditNotice(activity) {
+  const n = $('edit-notice');
+  n.replaceChildren(el('span', null, `${t('editHint')} `));
+  const month = fromOffsetIso(activity.occurredAt).slice(0, 7);
+  if (month) n.append(el('span', null, `${t('editMonthHint', month)} `));
+  const back = el('a', 'edit-back', t('editBack'));
+  back.id = 'edit-back';
+  back.href = teamPageUrl(activity.teamId);
+  n.append(back);
+  n.hidden = false;
+}
+
+/** Puts the loaded activity in the form (the lists are loaded by now) and says whether it may be corrected. */
+function applyEdit(loaded) {
+  const n = $('edit-notice');
+  if (!loaded || loaded.error !== undefined) {
+    n.hidden = true;
+    editBlocked(loaded?.error || t('editNotFound'));
+    return;
+  }
+  const a = loaded.activity;
+  const occurredLocal = fromOffsetIso(a.occurredAt);
+  state.edit = { id: a.id || EDIT_ID, teamId: a.teamId, original: a, occurredLocal, revision: a.revision, blocked: false };
+  const teamSel = $('field-team');
+  if (a.teamId && ![...teamSel.options].some(o => o.value === a.teamId)) {
+    const o = el('option', null, a.teamId);
+    o.value = a.teamId;
+    teamSel.append(o);
+  }
+  loadIntoForm(a);
+  teamSel.value = a.teamId;
+  teamSel.disabled = true; // a correction keeps the team
+  teamSel.dataset.locked = 'true';
+  applyMonthBounds(occurredLocal);
+  showEditNotice(a);
+  if (a.voided) { editBlocked(t('editVoided')); return; }
+  if (!mayCorrect(a)) { editBlocked(t('editForbidden')); return; }
+  $('submit').disabled = false;
+}
+
+function showCorrectionSaved(saved, unchanged) {
+  const box = $('correction-saved');
+  box.replaceChildren(el('span', 'correction-saved-text',
+    `${unchanged ? t('editUnchanged') : t('editSaved', saved.revision ?? '')}${saved.title ?? ''}`));
+  box.append(document.createTextNode(' '));
+  const back = el('a', 'edit-back', t('editBack'));
+  back.id = 'correction-back';
+  back.href = teamPageUrl(saved.teamId || state.edit.teamId);
+  box.append(back);
+  box.hidden = false;
+}
+
+async function onSubmitCorrection() {
+  if (state.submitting || !state.edit || state.edit.blocked) return;
+  $('confirm').hidden = true;
+  $('correction-saved').hidden = true;
+  const edit = state.edit;
+  const body = readForm();
+  body.teamId = edit.teamId;
+  // The form shows minutes only: an untouched time is sent exactly as stored (no spurious change).
+  if ($('field-occurredAt').value === edit.occurredLocal && edit.original.occurredAt) body.occurredAt = edit.original.occurredAt;
+  const local = {};
+  if (!body.occurredAt) local.occurredAt = [t('requiredTime')];
+  if (!body.title) local.title = [t('requiredTitle')];
+  if (Object.keys(local).length) {
+    const first = showErrors(local, null);
+    first?.focus();
+    return;
+  }
+  clearErrors();
+  const full = { id: edit.id, ...body };
+
+  state.submitting = true;
+  const btn = $('submit');
+  btn.disabled = true;
+  btn.textContent = t('editSaving');
+  let res = null;
+  let answer = null;
+  try {
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), 15000);
+    try {
+      res = await apiFetch(`/api/activities/${encodeURIComponent(edit.id)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
+        body: JSON.stringify(full),
+        signal: ctrl.signal,
+        cache: 'no-store',
+      });
+      try { answer = await res.json(); } catch { answer = null; }
+    } finally { clearTimeout(timer); }
+  } catch {
+    res = null;
+  } finally {
+    state.submitting = false;
+    btn.disabled = Boolean(state.edit?.blocked);
+    btn.textContent = t('editSubmit');
+  }
+
+  if (!res) {
+    showErrors({}, t('editNeedsNetwork'));
+    showConfirm('bad', `${t('failedMsg')}${body.title}`);
+    return;
+  }
+  if (res.ok) {
+    const saved = answer && typeof answer === 'object' ? answer : { ...full, revision: edit.revision };
+    const unchanged = saved.revision != null && saved.revision === edit.revision;
+    state.edit = { ...edit, original: saved, occurredLocal: fromOffsetIso(saved.occurredAt), revision: saved.revision ?? edit.revision };
+    loadIntoForm(saved);
+    $('field-team').value = edit.teamId;
+    showCorrectionSaved(saved, unchanged);
+    return;
+  }
+  if (res.status === 401) {
+    showSignInAgain();
+    showErrors({}, t('editSignIn'));
+    return;
+  }
+  if (res.status === 409) {
+    editBlocked(t('editConflict'));
+    showConfirm('bad', `${t('failedMsg')}${body.title}`);
+    return;
+  }
+  if (res.status === 403) {
+    showErrors({}, t('editForbidden'));
+    showConfirm('bad', `${t('failedMsg')}${body.title}`);
+    return;
+  }
+  const errs = res.status === 400 ? problemErrors(answer) : {};
+  const first = showErrors(errs, Object.keys(errs).length ? t('seeErrors') : problemSummary({ status: res.status, problem: answer }));
+  showConfirm('bad', `${t('failedMsg')}${body.title}`);
+  (first || $('form-error')).focus?.();
+  if (!first) $('form-error').scrollIntoView({ block: 'center' });
+}
+
 // ---------- the session ----------
 /** A notice with a sign-in link: the session ended while entries wait on the device. */
 function showSignInAgain() {
@@ -542,6 +751,7 @@ function scheduleRetry() {
 // ---------- start ----------
 async function start() {
   applyStaticLabels(document);
+  if (EDIT_ID) applyEditLabels();
   const { account, offline } = await identify();
   if (!account && !offline) {
     redirectToLogin();
@@ -560,6 +770,9 @@ async function start() {
   renderOutbox();
 
   $('log-form').addEventListener('submit', onSubmit);
+  // The correction being edited again is no longer the one saved.
+  if (EDIT_ID) $('log-form').addEventListener('input', () => { $('correction-saved').hidden = true; });
+  const editLoad = EDIT_ID && canLog() ? fetchActivity(EDIT_ID) : null;
   $('field-title').addEventListener('input', updateCounters);
   $('field-description').addEventListener('input', updateCounters);
   $('field-partner-search').addEventListener('input', renderOptions);
@@ -631,6 +844,7 @@ async function start() {
     s.hidden = false;
   }
   renderOutbox(); // team names are known now
+  if (EDIT_ID && canLog()) applyEdit(await editLoad);
 }
 
 start();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Board;
 using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Api;
@@ -35,6 +36,14 @@ public sealed class AuthorizationMatrixTests(LiveDashboardFactory factory) : ICl
         ["export xlsx"] = ("GET", "/api/exports/monthly.xlsx", [Unauthorized, Forbidden, Ok, Ok, Ok]),
         ["log own team"] = ("POST", "/api/activities#own", [Unauthorized, Forbidden, Forbidden, Created, Created]),
         ["log another team"] = ("POST", "/api/activities#other", [Unauthorized, Forbidden, Forbidden, Forbidden, Created]),
+        ["correct own team"] = ("PUT", "/api/activities/{stored}#correct", [Unauthorized, Forbidden, Forbidden, Ok, Ok]),
+        ["correct another team"] = ("PUT", "/api/activities/{other}#correct", [Unauthorized, Forbidden, Forbidden, Forbidden, Ok]),
+        ["void own team"] = ("DELETE", "/api/activities/{stored}#void", [Unauthorized, Forbidden, Forbidden, Ok, Ok]),
+        ["void another team"] = ("DELETE", "/api/activities/{other}#void", [Unauthorized, Forbidden, Forbidden, Forbidden, Ok]),
+        ["revisions"] = ("GET", "/api/activities/{stored}/revisions", [Unauthorized, Forbidden, Ok, Ok, Ok]),
+        ["verify one"] = ("POST", "/api/activities/{stored}/verify", [Unauthorized, Forbidden, Forbidden, Forbidden, Ok]),
+        ["verify many"] = ("POST", "/api/activities/verify#ids", [Unauthorized, Forbidden, Forbidden, Forbidden, Ok]),
+        ["operator console"] = ("GET", "/ops/", [Unauthorized, Forbidden, Forbidden, Forbidden, Ok]),
         ["consistency"] = ("GET", "/api/admin/consistency", [Unauthorized, Forbidden, Forbidden, Forbidden, Ok]),
         ["rebuild"] = ("POST", "/api/admin/rebuild", [Unauthorized, Forbidden, Forbidden, Forbidden, Ok]),
         ["accounts"] = ("GET", "/api/accounts", [Unauthorized, Forbidden, Forbidden, Forbidden, Ok]),
@@ -176,19 +185,25 @@ public sealed class AuthorizationMatrixTests(LiveDashboardFactory factory) : ICl
 
     private async Task<HttpRequestMessage> Request(string method, string path)
     {
-        if (path == "/api/activities/{stored}")
+        // A fresh activity for each request that acts on one: of the leader's own team, or of another.
+        ActivityRecord? stored = null;
+        if (path.Contains("{stored}") || path.Contains("{other}"))
         {
-            var stored = Activity(Dianchi);
+            stored = Activity(path.Contains("{stored}") ? Dianchi : RedPomegranate);
             using var admin = await factory.ClientAsync(Roles.Admin);
             (await admin.PostActivity(stored)).EnsureSuccessStatusCode();
-            return new HttpRequestMessage(HttpMethod.Get, $"/api/activities/{stored.Id}");
+            path = path.Replace("{stored}", stored.Id.ToString()).Replace("{other}", stored.Id.ToString());
         }
 
         var request = new HttpRequestMessage(new HttpMethod(method), path.Split('#')[0]);
-        request.Content = path switch
+        var kind = path.Contains('#') ? path[path.IndexOf('#')..] : path;
+        request.Content = kind switch
         {
-            "/api/activities#own" => JsonContent.Create(Body(Activity(Dianchi))),
-            "/api/activities#other" => JsonContent.Create(Body(Activity(RedPomegranate))),
+            "#correct" => JsonContent.Create(Body(stored! with { Title = "更正后的标题" })),
+            "#void" => JsonContent.Create(new { reason = "重复登记" }),
+            "#ids" => JsonContent.Create(new { ids = new[] { Guid.NewGuid() } }),
+            "#own" => JsonContent.Create(Body(Activity(Dianchi))),
+            "#other" => JsonContent.Create(Body(Activity(RedPomegranate))),
             "/api/accounts" => JsonContent.Create(new { username = $"u{Guid.NewGuid():N}"[..20], password = "a-long-enough-password", role = Roles.Viewer }),
             "/api/accounts/nobody-here/password" => JsonContent.Create(new { password = "a-long-enough-password" }),
             "/api/tokens" => JsonContent.Create(new { name = "matrix", role = Roles.Viewer }),

@@ -150,6 +150,54 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
         await Assertions.Expect(page.Locator($"#enterprise-teams [data-team-id='{KeyEnterprises}']")).ToBeVisibleAsync(new() { Timeout = Generous });
     }
 
+    [Fact]
+    public async Task A_leader_corrects_and_voids_an_activity_from_the_pages_and_the_history_shows_who_changed_what()
+    {
+        using var leader = await factory.ClientAsync(Roles.Leader, Dianchi);
+        var activity = Activity(Dianchi, title: "滇池湿地巡护");
+        (await leader.PostActivity(activity)).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        var page = await OpenAs("dianchi-leader", $"/log?edit={activity.Id}", 390, 844);
+        await Assertions.Expect(page.Locator("#field-title")).ToHaveValueAsync("滇池湿地巡护", new() { Timeout = Generous });
+        await page.Locator("#field-title").FillAsync("滇池湿地巡护（更正）");
+        await page.Locator("#submit").ClickAsync();
+        await Assertions.Expect(page.Locator("#correction-saved")).ToBeVisibleAsync(new() { Timeout = Generous });
+        var stored = await _client.GetJson($"/api/activities/{activity.Id}");
+        stored["revision"]!.GetValue<int>().Should().Be(1);
+        stored["title"]!.GetValue<string>().Should().Be("滇池湿地巡护（更正）");
+        stored["recordedBy"]!.GetValue<string>().Should().Be("dianchi-leader");
+
+        await page.GotoAsync(new Uri(factory.Address, $"/teams/{Dianchi}").ToString());
+        var item = page.Locator($"#timeline [data-activity-id='{activity.Id}']");
+        await Assertions.Expect(item).ToContainTextAsync("滇池湿地巡护（更正）", new() { Timeout = Generous });
+        await item.Locator("button.show-history").ClickAsync();
+        var correction = item.Locator("ol.history li[data-revision='1']");
+        await Assertions.Expect(correction).ToContainTextAsync("dianchi-leader", new() { Timeout = Generous });
+        await Assertions.Expect(correction.Locator("li.revision-field[data-field='title']")).ToBeVisibleAsync();
+
+        var before = await TeamActivities(Dianchi);
+        await item.Locator("button.void-activity").ClickAsync();
+        await item.Locator("input[name=void-reason]").FillAsync("重复登记");
+        await item.Locator("button.confirm-void").ClickAsync();
+        await Assertions.Expect(page.Locator($"#timeline [data-activity-id='{activity.Id}']")).ToHaveCountAsync(0, new() { Timeout = Generous });
+        (await _client.GetJson($"/api/activities/{activity.Id}"))["voidReason"]!.GetValue<string>().Should().Be("重复登记");
+        (await TeamActivities(Dianchi)).Should().Be(before - 1);
+    }
+
+    [Fact]
+    public async Task The_operator_console_opens_for_an_admin_and_for_nobody_else()
+    {
+        var context = await _browser.SignedInAsync(factory.Address, "admin", Sign.AdminPassword);
+        var page = (await context.NewPageAsync()).WatchCsp(_violations);
+        var response = await page.GotoAsync(new Uri(factory.Address, "/ops/").ToString());
+        response!.Status.Should().Be(200);
+        await Assertions.Expect(page.Locator("#menu a").First).ToBeVisibleAsync(new() { Timeout = Generous });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ArtifactPath("ops.png") });
+
+        var viewer = await (await _browser.SignedInAsync(factory.Address, "leadership", Password)).NewPageAsync();
+        (await viewer.GotoAsync(new Uri(factory.Address, "/ops/").ToString()))!.Status.Should().Be(403);
+    }
+
     private async Task<int> TeamActivities(string teamId) =>
         (await _client.GetJson($"/api/teams/{teamId}"))["aggregates"]!["total"]!["activities"]!.GetValue<int>();
 }
