@@ -38,9 +38,33 @@ internal sealed class BoardPushObserver(IHubContext<BoardHub> hub, VanguardHubMe
 /// Keeps this host registered with the board. Observer registrations are not durable and lapse, so the service
 /// renews well within their lifetime and re-registers by itself after the board or the cluster restarts.
 /// </summary>
-internal sealed partial class BoardPushService(IGrainFactory grains, BoardPushObserver observer, ILogger<BoardPushService> logger) : BackgroundService
+internal sealed partial class BoardPushService(
+    IGrainFactory grains, BoardPushObserver observer, IHostApplicationLifetime lifetime, ILogger<BoardPushService> logger) : BackgroundService
 {
     private readonly Guid _hostId = Guid.NewGuid();
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Before the web server closes its connections: the walls get the figures as of the very end.
+        lifetime.ApplicationStopping.Register(PushLastSnapshot);
+        return base.StartAsync(cancellationToken);
+    }
+
+    private void PushLastSnapshot()
+    {
+        try
+        {
+            var last = Task.Run(async () => await observer.OnSnapshot(await grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot()));
+            if (last.Wait(TimeSpan.FromSeconds(2)))
+            {
+                LogLastSnapshot(logger);
+            }
+        }
+        catch (Exception e)
+        {
+            LogLastSnapshotFailed(logger, e);
+        }
+    }
 
     /// <summary>Set once this host is registered with the board; the readiness check reads it.</summary>
     public bool Registered { get; private set; }
@@ -81,6 +105,12 @@ internal sealed partial class BoardPushService(IGrainFactory grains, BoardPushOb
 
         grains.DeleteObjectReference<IBoardObserver>(reference);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: pushed the last snapshot to this host's walls")]
+    private static partial void LogLastSnapshot(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: could not push a last snapshot")]
+    private static partial void LogLastSnapshotFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register with the city board; retrying")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception exception);

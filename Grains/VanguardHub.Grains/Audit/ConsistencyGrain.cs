@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Audit;
@@ -9,7 +10,7 @@ using VanguardHub.Grains.Teams;
 namespace VanguardHub.Grains.Audit;
 
 /// <summary>Compares every team, enterprise and board figure with the sum over the stored logs, and rebuilds them on request.</summary>
-internal sealed class ConsistencyGrain(Roster roster, TimeProvider clock) : Grain, IConsistencyGrain
+internal sealed partial class ConsistencyGrain(Roster roster, TimeProvider clock, ILogger<ConsistencyGrain> logger) : Grain, IConsistencyGrain
 {
     public async Task<ConsistencyReport> Check()
     {
@@ -47,13 +48,33 @@ internal sealed class ConsistencyGrain(Roster roster, TimeProvider clock) : Grai
 
     public async Task<ConsistencyReport> Rebuild()
     {
-        var audits = await Task.WhenAll(roster.Teams.Select(t => GrainFactory.GetGrain<IServiceTeamGrain>(t.Id).RebuildFromLog()));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var done = 0;
+        var lastReport = TimeSpan.Zero;
+        var audits = await Task.WhenAll(roster.Teams.Select(async t =>
+        {
+            var audit = await GrainFactory.GetGrain<IServiceTeamGrain>(t.Id).RebuildFromLog();
+
+            // Progress with an estimate, about once a second and at the end: a rebuild over a large log takes a while.
+            var finished = Interlocked.Increment(ref done);
+            var elapsed = started.Elapsed;
+            if (finished == roster.Teams.Length || elapsed - lastReport >= TimeSpan.FromSeconds(1))
+            {
+                lastReport = elapsed;
+                LogRebuildProgress(logger, finished, roster.Teams.Length, elapsed.TotalSeconds, elapsed.TotalSeconds / finished * (roster.Teams.Length - finished));
+            }
+
+            return audit;
+        }));
         var expected = ExpectedEnterpriseTotals(audits);
         await Task.WhenAll(roster.Enterprises.Select(e =>
             GrainFactory.GetGrain<IPartnerEnterpriseGrain>(e.Id).Replace(expected.GetValueOrDefault(e.Id, EnterpriseTotals.Empty))));
         await GrainFactory.GetGrain<ICityBoardGrain>(CityBoard.Key).Refresh();
         return await Check();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild: {Done} of {Total} teams rebuilt from their logs in {ElapsedSeconds:F1} s; about {RemainingSeconds:F0} s left")]
+    private static partial void LogRebuildProgress(ILogger logger, int done, int total, double elapsedSeconds, double remainingSeconds);
 
     private static Dictionary<string, EnterpriseTotals> ExpectedEnterpriseTotals(IEnumerable<TeamAudit> audits)
     {

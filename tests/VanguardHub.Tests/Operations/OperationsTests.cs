@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.SignalR.Client;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Api;
@@ -94,6 +95,37 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         }
 
         (await client.GetJson("/api/admin/consistency"))["consistent"]!.GetValue<bool>().Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task On_SIGTERM_the_walls_get_a_last_snapshot_before_the_service_leaves()
+    {
+        await using var app = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), $"last-{Guid.NewGuid():N}");
+        var wallToken = await app.TokenAsync(Roles.Wall);
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(app.Address, "/hubs/board"), options => options.AccessTokenProvider = () => Task.FromResult<string?>(wallToken))
+            .Build();
+        var quiet = new TaskCompletionSource();
+        var lastSnapshot = new TaskCompletionSource<long>();
+        var stopping = false;
+        hub.On<System.Text.Json.JsonElement>("heartbeat", _ => quiet.TrySetResult());
+        hub.On<System.Text.Json.JsonElement>("board", snapshot =>
+        {
+            if (Volatile.Read(ref stopping))
+            {
+                lastSnapshot.TrySetResult(snapshot.GetProperty("version").GetInt64());
+            }
+        });
+        await hub.StartAsync();
+
+        // A heartbeat says the board has nothing new to push: any snapshot after the SIGTERM is the last one.
+        await quiet.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Volatile.Write(ref stopping, true);
+        var exit = app.TerminateAsync(TimeSpan.FromSeconds(60));
+
+        var version = await lastSnapshot.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        version.Should().BeGreaterThan(0);
+        (await exit).Should().Be(0);
     }
 
     [Fact]
