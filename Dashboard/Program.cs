@@ -32,6 +32,7 @@ app.MapAccountsApi();
 app.MapTokensApi();
 app.MapTeamsApi();
 app.MapEnterprisesApi();
+app.MapPlacesApi();
 app.MapActivitiesApi();
 app.MapBoardApi();
 app.MapAdminApi();

@@ -34,7 +34,7 @@ internal static class ApiExtensions
         return builder;
     }
 
-    /// <summary>Errors as ProblemDetails; the pages (the wall at "/" and "/wall", "/log", "/teams/{id}", "/enterprises/{id}"); static files.</summary>
+    /// <summary>Errors as ProblemDetails; the pages (the wall at "/" and "/wall", "/log", "/teams/{id}", "/enterprises/{id}", "/districts/{code}", "/domains/{code}", "/compare"); static files.</summary>
     public static WebApplication UseVanguardHubEdge(this WebApplication app)
     {
         app.UseSecurityHeaders();
@@ -57,7 +57,10 @@ internal static class ApiExtensions
             .AddRewrite("^login/?$", "login.html", skipRemainingRules: true)
             .AddRewrite("^admin/?$", "admin.html", skipRemainingRules: true)
             .AddRewrite("^teams/[a-z0-9-]{1,64}/?$", "team.html", skipRemainingRules: true)
-            .AddRewrite("^enterprises/[a-z0-9-]{1,64}/?$", "enterprise.html", skipRemainingRules: true));
+            .AddRewrite("^enterprises/[a-z0-9-]{1,64}/?$", "enterprise.html", skipRemainingRules: true)
+            .AddRewrite("^districts/[a-z-]{1,40}/?$", "district.html", skipRemainingRules: true)
+            .AddRewrite("^domains/[a-z-]{1,40}/?$", "domain.html", skipRemainingRules: true)
+            .AddRewrite("^compare/?$", "compare.html", skipRemainingRules: true));
         app.UseStaticFiles();
         return app;
     }

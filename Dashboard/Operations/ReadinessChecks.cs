@@ -30,7 +30,15 @@ internal sealed class StorageReadiness(IOptions<StorageOptions> options) : IHeal
     {
         try
         {
-            await SqliteStore.CheckAsync(options.Value, cancellationToken);
+            if (options.Value.IsPostgreSql)
+            {
+                await PostgreSqlStore.CheckAsync(options.Value, cancellationToken);
+            }
+            else
+            {
+                await SqliteStore.CheckAsync(options.Value, cancellationToken);
+            }
+
             return HealthCheckResult.Healthy();
         }
         catch (Exception e)

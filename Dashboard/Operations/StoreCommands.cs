@@ -4,18 +4,24 @@ namespace VanguardHub.Dashboard.Operations;
 
 /// <summary>
 /// `backup FILE` copies the SQLite store consistently while the service runs; `restore FILE` puts a backup in
-/// place while the service is stopped. Both read the same settings as the service (Storage:DataDirectory, ...).
+/// place while the service is stopped; `copy-to-postgresql CONNECTION` moves the SQLite store into an empty
+/// PostgreSQL database and verifies the copy. All read the same settings as the service (Storage:DataDirectory, ...).
 /// </summary>
 internal static class StoreCommands
 {
-    public static bool IsCommand(string[] args) => args is ["backup" or "restore", ..];
+    public static bool IsCommand(string[] args) => args is ["backup" or "restore" or "copy-to-postgresql", ..];
 
     public static int Run(string[] args)
     {
         if (args.Length < 2)
         {
-            Console.Error.WriteLine("usage: backup FILE | restore FILE  [--Storage:DataDirectory=DIR]");
+            Console.Error.WriteLine("usage: backup FILE | restore FILE | copy-to-postgresql \"Host=...;Database=...\"  [--Storage:DataDirectory=DIR]");
             return 2;
+        }
+
+        if (args[0] == "copy-to-postgresql")
+        {
+            return CopyToPostgreSql(args);
         }
 
         var configuration = WebApplication.CreateBuilder(args[2..]).Configuration;
@@ -36,6 +42,23 @@ internal static class StoreCommands
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
             Console.Error.WriteLine($"{args[0]} failed: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int CopyToPostgreSql(string[] args)
+    {
+        var configuration = WebApplication.CreateBuilder(args[2..]).Configuration;
+        var source = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        try
+        {
+            PostgreSqlStore.CopyFromSqliteAsync(source, args[1], Console.Out).GetAwaiter().GetResult();
+            Console.WriteLine("Done. Start the service with Storage:Engine=PostgreSql and this connection string (same Orleans:ServiceId).");
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or ArgumentException)
+        {
+            Console.Error.WriteLine($"copy-to-postgresql failed: {e.Message}");
             return 1;
         }
     }

@@ -75,6 +75,11 @@ export const dictionary = {
     pairingRevoked: '此大屏的授权已被撤销，请重新配对。',
     pairingSignIn: '有账号？登录',
     pairingApproved: '已批准，正在启动大屏…',
+    details: '详情 ›',
+    qrAlt: '扫码查看详情',
+    verified: (n) => `已核实 ${n}`,
+    verifiedTitle: '经管理员核实的活动场次',
+    raceVerified: (n) => `核实 ${n}`,
   },
   en: {
     htmlLang: 'en',
@@ -150,6 +155,11 @@ export const dictionary = {
     pairingRevoked: "This wall's access was revoked: pair it again.",
     pairingSignIn: 'Have an account? Sign in',
     pairingApproved: 'Approved: starting the wall…',
+    details: 'Details ›',
+    qrAlt: 'Scan for details',
+    verified: (n) => `verified ${n}`,
+    verifiedTitle: 'Activities an administrator has verified',
+    raceVerified: (n) => `✓ ${n}`,
   },
 };
 

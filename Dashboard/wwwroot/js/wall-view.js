@@ -30,12 +30,24 @@ const FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "Ping
 const LEGEND_NAME_WIDTH = { zh: 116, en: 168 };
 const LEGEND_NAME_SIZE = { zh: 18, en: 15 };
 
+/** The wall's panels and the drill-down page each one leads to (see panelTargets). */
+const PANEL_IDS = ['wall-totals', 'wall-domains', 'wall-districts', 'wall-race', 'wall-trend', 'wall-feed', 'wall-partners'];
+/** How many teams the totals panel compares (/compare?teams=…). */
+const COMPARE_TOP = 4;
+/** QR images are drawn at this many pixels and shown at the size the stylesheet gives them. */
+const QR_PIXELS = 264;
+
 export class WallView {
-  constructor({ doc, t, lang, kiosk, echarts, pixelRatio }) {
+  constructor({ doc, t, lang, kiosk, echarts, pixelRatio, qrcode = null, origin = '' }) {
     this.doc = doc;
     this.t = t;
     this.lang = lang;
     this.kiosk = kiosk;
+    this.qrcode = qrcode;
+    this.origin = origin;
+    this.panelTargets = new Map();
+    this.panelDecor = new Map();
+    this.districtCodes = [];
     this.domains = [];
     this.districts = [];
     this.domainNames = new Map();
@@ -80,7 +92,112 @@ export class WallView {
         tab.addEventListener('click', () => this.showRaceView(tab.dataset.raceTab, Date.now()));
       }
     }
+    this.createPanelDecor();
     this.applyRaceText();
+  }
+
+  // ---------- drill-down links (clickable) and QR codes (kiosk) ----------
+
+  /** A same-origin path in the wall's language. */
+  withLang(path) {
+    return this.lang === 'en' ? `${path}${path.includes('?') ? '&' : '?'}lang=en` : path;
+  }
+
+  /** Per panel: a "details" link in its head (clickable wall) or a QR code in its corner (kiosk: nobody clicks). */
+  createPanelDecor() {
+    const doc = this.doc;
+    for (const id of PANEL_IDS) {
+      const panel = doc.getElementById(id);
+      if (!panel) continue;
+      if (this.kiosk) {
+        const img = doc.createElement('img');
+        img.className = 'panel-qr';
+        img.alt = this.t.qrAlt;
+        img.hidden = true;
+        panel.append(img);
+        this.panelDecor.set(id, img);
+      } else {
+        const link = doc.createElement('a');
+        link.className = 'panel-link interactive';
+        link.textContent = this.t.details;
+        link.hidden = true;
+        const meta = panel.querySelector('.panel-head .panel-meta');
+        if (meta) meta.prepend(link); else panel.append(link);
+        this.panelDecor.set(id, link);
+      }
+    }
+    const primary = this.el.totals?.querySelector('.tile-primary');
+    if (!this.kiosk && primary) {
+      primary.classList.add('clickable');
+      primary.addEventListener('click', () => this.go(this.panelTargets.get('wall-totals')));
+    }
+  }
+
+  go(path) {
+    if (!path || this.kiosk) return;
+    const view = this.doc.defaultView;
+    if (view) view.location.assign(this.withLang(path));
+  }
+
+  /** The page each panel leads to, from the snapshot on screen. */
+  computePanelTargets(snapshot) {
+    const leaderboard = Array.isArray(snapshot.leaderboard) ? snapshot.leaderboard : [];
+    const top = leaderboard.slice(0, COMPARE_TOP).map((e) => String(e.teamId ?? '')).filter(Boolean);
+    const compare = top.length > 0 ? `/compare?teams=${top.map(encodeURIComponent).join(',')}` : '/compare';
+    const leading = (byCode, catalog) => {
+      const codes = catalog.length > 0 ? catalog.map((d) => d.code) : Object.keys(byCode ?? {});
+      let best = null;
+      let bestValue = 0;
+      for (const code of codes) {
+        const value = Number(byCode?.[code]?.activities) || 0;
+        if (value > bestValue) { best = code; bestValue = value; }
+      }
+      return best ?? codes[0] ?? null;
+    };
+    const domain = leading(snapshot.byDomain, this.domains);
+    const district = leading(snapshot.byDistrict, this.districts);
+    const partners = (Array.isArray(snapshot.partners) ? snapshot.partners : [])
+      .filter((p) => p && p.enterpriseId && p.tally)
+      .sort((a, b) => (b.tally.activities || 0) - (a.tally.activities || 0));
+    const newest = this.feedItems[0]?.activity?.teamId;
+    return new Map([
+      ['wall-totals', compare],
+      ['wall-domains', domain ? `/domains/${encodeURIComponent(domain)}` : null],
+      ['wall-districts', district ? `/districts/${encodeURIComponent(district)}` : null],
+      ['wall-race', top[0] ? `/teams/${encodeURIComponent(top[0])}` : compare],
+      ['wall-trend', compare],
+      ['wall-feed', newest ? `/teams/${encodeURIComponent(newest)}` : null],
+      ['wall-partners', partners[0] ? `/enterprises/${encodeURIComponent(partners[0].enterpriseId)}` : null],
+    ]);
+  }
+
+  updatePanelTargets(snapshot) {
+    this.panelTargets = this.computePanelTargets(snapshot);
+    for (const [id, node] of this.panelDecor) {
+      const path = this.panelTargets.get(id);
+      if (!path) {
+        node.hidden = true;
+        continue;
+      }
+      const local = this.withLang(path);
+      if (!this.kiosk) {
+        if (node.getAttribute('href') !== local) node.setAttribute('href', local);
+        node.hidden = false;
+        continue;
+      }
+      const url = `${this.origin}${local}`;
+      if (node.dataset.url === url) continue;
+      node.dataset.url = url;
+      node.title = url;
+      if (!this.qrcode) continue;
+      this.qrcode.toDataURL(url, { errorCorrectionLevel: 'M', margin: 2, width: QR_PIXELS, color: { dark: '#0a1330ff', light: '#ffffffff' } })
+        .then((data) => {
+          if (node.dataset.url !== url) return; // a newer target meanwhile
+          node.src = data;
+          node.hidden = false;
+        })
+        .catch((error) => console.warn('wall: could not draw a QR code', error));
+    }
   }
 
   // ---------- static text, catalog ----------
@@ -122,9 +239,11 @@ export class WallView {
   render(snapshot, now) {
     this.snapshot = snapshot;
     this.renderTotals(snapshot, now);
+    this.renderVerified(snapshot);
     this.renderRace(Array.isArray(snapshot.leaderboard) ? snapshot.leaderboard : []);
     this.renderPartners(Array.isArray(snapshot.partners) ? snapshot.partners : []);
     this.replaceFeed(Array.isArray(snapshot.recent) ? snapshot.recent : []);
+    this.updatePanelTargets(snapshot);
     if (this.charts) {
       this.updateDomains(snapshot.byDomain ?? {}, snapshot.totals);
       this.updateDistricts(snapshot.byDistrict ?? {});
@@ -167,6 +286,14 @@ export class WallView {
         );
       }
     }
+  }
+
+  renderVerified(snapshot) {
+    const node = this.doc.getElementById('verified-activities');
+    if (!node) return;
+    const text = this.t.verified(formatNumber(snapshot.verified?.activities));
+    if (node.textContent !== text) node.textContent = text;
+    node.title = this.t.verifiedTitle;
   }
 
   renderRace(leaderboard) {
@@ -235,14 +362,18 @@ export class WallView {
 
       const nameNode = span(doc, 'race-name', '');
       const name = this.teamName(entry);
+      const nameText = span(doc, 'race-name-text', '');
       if (this.kiosk || !entry.teamId) {
-        nameNode.textContent = name;
+        nameText.textContent = name;
       } else {
         const link = doc.createElement('a');
-        link.href = `/teams/${encodeURIComponent(entry.teamId)}`;
+        link.href = this.withLang(`/teams/${encodeURIComponent(entry.teamId)}`);
         link.textContent = name;
-        nameNode.append(link);
+        nameText.append(link);
       }
+      const verified = span(doc, 'race-verified', this.t.raceVerified(formatNumber(entry.verified?.activities)));
+      verified.title = this.t.verifiedTitle;
+      nameNode.append(nameText, verified);
       nameNode.title = name;
 
       if (this.raceView === 'per-member') {
@@ -316,8 +447,17 @@ export class WallView {
       fill.className = 'partner-fill';
       fill.style.setProperty('--share', String((partner.tally.activities || 0) / max));
       const name = this.lang === 'en' ? partner.nameEn || partner.nameZh : partner.nameZh || partner.nameEn;
-      const nameNode = span(doc, 'partner-name', name || String(partner.enterpriseId ?? ''));
-      nameNode.title = nameNode.textContent;
+      const nameNode = span(doc, 'partner-name', '');
+      const shown = name || String(partner.enterpriseId ?? '');
+      if (this.kiosk || !partner.enterpriseId) {
+        nameNode.textContent = shown;
+      } else {
+        const link = doc.createElement('a');
+        link.href = this.withLang(`/enterprises/${encodeURIComponent(partner.enterpriseId)}`);
+        link.textContent = shown;
+        nameNode.append(link);
+      }
+      nameNode.title = shown;
       bar.append(fill, nameNode);
       row.append(
         span(doc, 'partner-rank', String(index + 1)),
@@ -397,8 +537,18 @@ export class WallView {
 
     const line1 = doc.createElement('div');
     line1.className = 'feed-meta';
+    const teamNode = span(doc, 'feed-team', '');
+    const teamText = this.teamName({ ...item, teamId: a.teamId });
+    if (this.kiosk || !a.teamId) {
+      teamNode.textContent = teamText;
+    } else {
+      const link = doc.createElement('a');
+      link.href = this.withLang(`/teams/${encodeURIComponent(a.teamId)}`);
+      link.textContent = teamText;
+      teamNode.append(link);
+    }
     line1.append(
-      span(doc, 'feed-team', this.teamName({ ...item, teamId: a.teamId })),
+      teamNode,
       span(doc, 'feed-chip', this.domainName(a.domain)),
       span(doc, 'feed-chip district', this.districtName(a.district)),
     );
@@ -471,7 +621,18 @@ export class WallView {
       trend: init('chart-trend'),
       echarts,
     };
+    if (!this.kiosk) {
+      charts.domains.on('click', (p) => {
+        if (p.seriesIndex === 1 && p.data?.code) this.go(`/domains/${encodeURIComponent(p.data.code)}`);
+      });
+      charts.districts.on('click', (p) => {
+        const code = this.districtCodes[p.dataIndex];
+        if (code) this.go(`/districts/${encodeURIComponent(code)}`);
+      });
+    }
 
+    // A kiosk's QR code takes the panel's bottom-right corner: the donut and its legend move left.
+    const donutX = this.kiosk ? '23%' : '25%';
     charts.domains.setOption({
       textStyle: { fontFamily: FONT },
       color: DOMAIN_COLOURS,
@@ -479,7 +640,7 @@ export class WallView {
       title: {
         text: '0',
         subtext: this.t.activities,
-        left: '24%',
+        left: donutX === '25%' ? '24%' : '22%',
         top: '36%',
         textAlign: 'center',
         itemGap: 4,
@@ -488,7 +649,8 @@ export class WallView {
       },
       legend: {
         orient: 'vertical',
-        left: '50%',
+        // a kiosk's QR code sits in the panel's bottom-right corner: the legend moves left and leaves out the share
+        left: this.kiosk ? '46%' : '50%',
         top: 'middle',
         itemWidth: 14,
         itemHeight: 14,
@@ -510,7 +672,7 @@ export class WallView {
         // the track under the donut, so that an empty board still shows a ring
         type: 'pie',
         radius: ['52%', '82%'],
-        center: ['25%', '52%'],
+        center: [donutX, '52%'],
         silent: true,
         z: 1,
         animation: false,
@@ -523,7 +685,7 @@ export class WallView {
         type: 'pie',
         z: 2,
         radius: ['52%', '82%'],
-        center: ['25%', '52%'],
+        center: [donutX, '52%'],
         stillShowZeroSum: false,
         showEmptyCircle: false,
         label: { show: false },
@@ -581,7 +743,8 @@ export class WallView {
       tooltip: { ...tooltip, trigger: 'axis' },
       legend: {
         top: 0,
-        right: 4,
+        // a kiosk's QR code sits in the panel's top-right corner
+        ...(this.kiosk ? { left: 'center' } : { right: 4 }),
         itemWidth: 18,
         itemHeight: 10,
         selectedMode: false,
@@ -647,7 +810,7 @@ export class WallView {
   updateDomains(byDomain, totals) {
     const codes = this.domains.length > 0 ? this.domains.map((d) => d.code) : Object.keys(byDomain);
     const total = codes.reduce((sum, code) => sum + (byDomain[code]?.activities || 0), 0);
-    const data = codes.map((code) => ({ name: this.domainName(code), value: byDomain[code]?.activities || 0 }));
+    const data = codes.map((code) => ({ name: this.domainName(code), value: byDomain[code]?.activities || 0, code }));
     const values = new Map(data.map((d) => [d.name, d.value]));
     this.charts.domains.setOption({
       title: { text: formatNumber(totals?.activities ?? total) },
@@ -657,8 +820,8 @@ export class WallView {
           const value = values.get(name) || 0;
           const pct = total > 0 ? Math.round((value / total) * 100) : 0;
           const shown = this.fitText(name, LEGEND_NAME_WIDTH[this.lang] - 6, LEGEND_NAME_SIZE[this.lang]);
-          // English names are long: no room for the share there, the donut shows it.
-          const share = this.lang === 'en' ? '' : `{pct|${pct}%}`;
+          // English names are long (and a kiosk has its QR code there): no room for the share, the donut shows it.
+          const share = this.lang === 'en' || this.kiosk ? '' : `{pct|${pct}%}`;
           return `{name|${richEscape(shown)}}{value|${formatNumber(value)}}${share}`;
         },
       },
@@ -674,6 +837,7 @@ export class WallView {
 
   updateDistricts(byDistrict) {
     const codes = this.districts.length > 0 ? this.districts.map((d) => d.code) : Object.keys(byDistrict);
+    this.districtCodes = codes;
     this.charts.districts.setOption({
       yAxis: { data: codes.map((code) => this.districtName(code)) },
       series: [{ data: codes.map((code) => byDistrict[code]?.activities || 0) }],

@@ -77,6 +77,16 @@ const view = new WallView({
   lang,
   kiosk,
   echarts: globalThis.echarts,
+  // qrcode-generator (npm, /lib/qrcode.js) draws the kiosk's panel links as QR codes.
+  qrcode: typeof globalThis.qrcode === 'function' ? {
+    toDataURL(text) {
+      const code = globalThis.qrcode(0, 'M');
+      code.addData(text);
+      code.make();
+      return Promise.resolve(code.createDataURL(4, 2));
+    },
+  } : null,
+  origin: window.location.origin,
   pixelRatio: Math.max(1, (window.devicePixelRatio || 1) * Math.max(1, scale)),
 });
 view.applyStaticText();

@@ -7,6 +7,8 @@ namespace VanguardHub.Silo.Hosting.Storage;
 internal sealed class SchemaLifecycle(SchemaMigrator migrator, IOptions<StorageOptions> options) : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(SchemaLifecycle), ServiceLifecycleStage.RuntimeInitialize,
-            cancellationToken => migrator.ApplySqliteAsync(options.Value.SqliteConnectionString, cancellationToken));
+        // First of all: clustering and storage read their queries from the schema when they start.
+        lifecycle.Subscribe(nameof(SchemaLifecycle), ServiceLifecycleStage.First, cancellationToken => options.Value.IsPostgreSql
+            ? migrator.ApplyPostgreSqlAsync(options.Value.PostgreSqlConnectionString!, cancellationToken)
+            : migrator.ApplySqliteAsync(options.Value.SqliteConnectionString, cancellationToken));
 }

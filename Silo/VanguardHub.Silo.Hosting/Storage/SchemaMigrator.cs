@@ -28,6 +28,28 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
         return await ApplyStepsAsync(connection, "sqlite", cancellationToken);
     }
 
+    /// <summary>
+    /// Several nodes may start at once against one database: a session-level advisory lock lets one apply the steps
+    /// while the others wait, then find them recorded.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ApplyPostgreSqlAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({SchemaLockKey});", cancellationToken);
+        try
+        {
+            return await ApplyStepsAsync(connection, "postgresql", cancellationToken);
+        }
+        finally
+        {
+            await ExecuteAsync(connection, null, $"SELECT pg_advisory_unlock({SchemaLockKey});", CancellationToken.None);
+        }
+    }
+
+    /// <summary>The advisory lock's key: "VHSCHEMA" as a number, so no other application's lock collides with it by accident.</summary>
+    private const long SchemaLockKey = 0x5648534348454D41;
+
     public static IReadOnlyList<string> StepsFor(string engine)
     {
         var prefix = $"{ResourcePrefix}{engine}/";

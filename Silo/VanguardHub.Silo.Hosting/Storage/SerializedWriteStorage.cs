@@ -10,7 +10,8 @@ namespace VanguardHub.Silo.Hosting.Storage;
 /// and sleep before retrying, which caps throughput and stretches the tail. Queuing the writes here instead hands the
 /// lock from one write to the next without sleeping. Reads are not affected (WAL lets them run alongside).
 /// </summary>
-internal sealed class SerializedWriteStorage(IGrainStorage inner) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+/// <param name="serialize">False for an engine that takes concurrent writers well (PostgreSQL): only the metrics remain.</param>
+internal sealed class SerializedWriteStorage(IGrainStorage inner, bool serialize = true) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     private static readonly Meter Meter = new(StorageMetrics.MeterName);
     private static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
@@ -18,7 +19,7 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner) : IGrainStorag
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>(
         "vanguardhub.storage.errors", description: "Grain state reads and writes that failed.");
 
-    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly SemaphoreSlim _writer = new(serialize ? 1 : int.MaxValue, serialize ? 1 : int.MaxValue);
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {

@@ -3,9 +3,39 @@ using System.ComponentModel.DataAnnotations;
 namespace VanguardHub.Silo.Hosting.Storage;
 
 /// <summary>Where grain state is kept. Section "Storage" (environment: Storage__DataDirectory and so on).</summary>
-public sealed class StorageOptions
+public sealed class StorageOptions : IValidatableObject
 {
     public const string Section = "Storage";
+
+    public const string Sqlite = "Sqlite";
+    public const string PostgreSql = "PostgreSql";
+
+    /// <summary>"Sqlite" (default: one file, one machine) or "PostgreSql" (a server; required for a cluster of several nodes).</summary>
+    public string Engine { get; set; } = Sqlite;
+
+    /// <summary>Npgsql connection string, for Engine "PostgreSql".</summary>
+    public string? PostgreSqlConnectionString { get; set; }
+
+    public bool IsPostgreSql => string.Equals(Engine, PostgreSql, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The ADO.NET invariant Orleans' providers load.</summary>
+    public string Invariant => IsPostgreSql ? "Npgsql" : "System.Data.SQLite";
+
+    public string ConnectionString => IsPostgreSql ? PostgreSqlConnectionString! : SqliteConnectionString;
+
+    /// <summary>Data protection keys and other files the host keeps beside the store live in <see cref="DataDirectory"/> for both engines.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!IsPostgreSql && !string.Equals(Engine, Sqlite, StringComparison.OrdinalIgnoreCase))
+        {
+            yield return new ValidationResult($"Storage:Engine must be {Sqlite} or {PostgreSql}, not \"{Engine}\".", [nameof(Engine)]);
+        }
+
+        if (IsPostgreSql && string.IsNullOrWhiteSpace(PostgreSqlConnectionString))
+        {
+            yield return new ValidationResult("Storage:PostgreSqlConnectionString is required when Storage:Engine is PostgreSql.", [nameof(PostgreSqlConnectionString)]);
+        }
+    }
 
     /// <summary>Folder of the SQLite file, relative to the working directory unless absolute (default "data").</summary>
     [Required]

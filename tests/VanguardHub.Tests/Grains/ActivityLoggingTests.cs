@@ -9,13 +9,28 @@ using static VanguardHub.Tests.Infrastructure.TestData;
 
 namespace VanguardHub.Tests.Grains;
 
-public sealed class ActivityLoggingTests : IAsyncLifetime
+/// <summary>The grains' invariants on SQLite (the default).</summary>
+public sealed class ActivityLoggingOnSqliteTests : ActivityLoggingTests
+{
+    protected override Dictionary<string, string?> Engine() => [];
+}
+
+/// <summary>The same invariants on a real PostgreSQL server.</summary>
+public sealed class ActivityLoggingOnPostgreSqlTests : ActivityLoggingTests
+{
+    protected override Dictionary<string, string?> Engine() => PostgresServer.StorageSettings();
+}
+
+public abstract class ActivityLoggingTests : IAsyncLifetime
 {
     private readonly TempFolder _folder = new();
     private GrainCluster _cluster = null!;
 
+    /// <summary>The storage engine's settings.</summary>
+    protected abstract Dictionary<string, string?> Engine();
+
     public async Task InitializeAsync() =>
-        _cluster = await GrainCluster.StartAsync(_folder.Path, settings: new Dictionary<string, string?> { ["ActivityLog:ChunkCapacity"] = "8" });
+        _cluster = await GrainCluster.StartAsync(_folder.Path, settings: new Dictionary<string, string?>(Engine()) { ["ActivityLog:ChunkCapacity"] = "8" });
 
     public async Task DisposeAsync()
     {

@@ -9,21 +9,32 @@ using static VanguardHub.Tests.Infrastructure.TestData;
 
 namespace VanguardHub.Tests.Grains;
 
-public sealed class DurabilityTests(ITestOutputHelper output, TenThousandActivities history) : IDisposable, IClassFixture<TenThousandActivities>
+public sealed class DurabilityOnSqliteTests(ITestOutputHelper output, TenThousandActivities history)
+    : DurabilityTests(output, history), IClassFixture<TenThousandActivities>;
+
+public sealed class DurabilityOnPostgreSqlTests(ITestOutputHelper output, TenThousandActivitiesOnPostgreSql history)
+    : DurabilityTests(output, history), IClassFixture<TenThousandActivitiesOnPostgreSql>;
+
+/// <summary>Restart, write cost independent of history, and paging over a long log, on each storage engine.</summary>
+public abstract class DurabilityTests(ITestOutputHelper output, StoredHistory history) : IDisposable
 {
     private readonly TempFolder _folder = new();
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose()
+    {
+        _folder.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
-    public async Task Everything_logged_is_there_again_after_the_cluster_restarts_on_the_same_SQLite_file()
+    public async Task Everything_logged_is_there_again_after_the_cluster_restarts_on_the_same_store()
     {
         var serviceId = Guid.NewGuid().ToString("N");
         var activities = Enumerable.Range(0, 12)
             .Select(i => Activity(i % 2 == 0 ? RedPomegranate : Dianchi, occurredAt: BeijingNow.AddDays(-i), residents: i, partners: i % 3 == 0 ? [KfcCoffee] : []))
             .ToList();
 
-        await using (var first = await GrainCluster.StartAsync(_folder.Path, serviceId))
+        await using (var first = await GrainCluster.StartAsync(_folder.Path, serviceId, history.Engine()))
         {
             foreach (var activity in activities)
             {
@@ -31,8 +42,7 @@ public sealed class DurabilityTests(ITestOutputHelper output, TenThousandActivit
             }
         }
 
-        File.Exists(Path.Combine(_folder.Path, "vanguardhub.db")).Should().BeTrue();
-        await using var second = await GrainCluster.StartAsync(_folder.Path, serviceId);
+        await using var second = await GrainCluster.StartAsync(_folder.Path, serviceId, history.Engine());
 
         var red = await second.Grains.GetGrain<IServiceTeamGrain>(RedPomegranate).GetSummary();
         red.Aggregates.Total.Activities.Should().Be(6);
@@ -55,7 +65,7 @@ public sealed class DurabilityTests(ITestOutputHelper output, TenThousandActivit
         // A chunk is rewritten with what it holds, so the bytes of one write depend on how full it is:
         // measure a whole chunk cycle (64 activities) on each team.
         var withNone = await BytesPerActivity(cluster, RedPomegranate);
-        var withHistory = await BytesPerActivity(cluster, TenThousandActivities.Team);
+        var withHistory = await BytesPerActivity(cluster, StoredHistory.Team);
 
         output.WriteLine($"bytes written per activity: {withNone:F0} with none stored, {withHistory:F0} with 10,000 stored, ratio {withHistory / withNone:F2}");
         withHistory.Should().BeLessThanOrEqualTo(2 * withNone);
@@ -64,7 +74,7 @@ public sealed class DurabilityTests(ITestOutputHelper output, TenThousandActivit
     [Fact]
     public async Task The_timeline_pages_and_filters_correctly_over_ten_thousand_activities()
     {
-        var team = history.Cluster.Grains.GetGrain<IServiceTeamGrain>(TenThousandActivities.Team);
+        var team = history.Cluster.Grains.GetGrain<IServiceTeamGrain>(StoredHistory.Team);
         var loaded = history.Activities.OrderByDescending(a => a.OccurredAt).ToList();
 
         // Everything stored by the fixture is older than this; anything logged later by another test is not.
@@ -98,7 +108,18 @@ public sealed class DurabilityTests(ITestOutputHelper output, TenThousandActivit
 }
 
 /// <summary>A cluster on a real SQLite file where one team has 10,000 activities over the last two months.</summary>
-public sealed class TenThousandActivities : IAsyncLifetime
+public sealed class TenThousandActivities : StoredHistory
+{
+    public override Dictionary<string, string?> Engine() => [];
+}
+
+/// <summary>The same on a real PostgreSQL server.</summary>
+public sealed class TenThousandActivitiesOnPostgreSql : StoredHistory
+{
+    public override Dictionary<string, string?> Engine() => PostgresServer.StorageSettings();
+}
+
+public abstract class StoredHistory : IAsyncLifetime
 {
     public const string Team = Dianchi;
 
@@ -108,9 +129,12 @@ public sealed class TenThousandActivities : IAsyncLifetime
 
     internal List<ActivityRecord> Activities { get; } = [];
 
+    /// <summary>The storage engine's settings.</summary>
+    public abstract Dictionary<string, string?> Engine();
+
     public async Task InitializeAsync()
     {
-        Cluster = await GrainCluster.StartAsync(_folder.Path);
+        Cluster = await GrainCluster.StartAsync(_folder.Path, settings: Engine());
         var team = Cluster.Grains.GetGrain<IServiceTeamGrain>(Team);
         var now = BeijingNow;
         for (var i = 0; i < 10_000; i++)

@@ -43,7 +43,9 @@ internal sealed class DashboardProcess : IAsyncDisposable
     }
 
     /// <param name="adminPassword">VANGUARDHUB_ADMIN_PASSWORD for a first start; null leaves it unset.</param>
-    public static async Task<DashboardProcess> StartAsync(string dataDirectory, int httpPort, string serviceId, string? adminPassword = Sign.AdminPassword)
+    /// <param name="settings">More configuration, as "Section:Key" (passed as environment variables).</param>
+    public static async Task<DashboardProcess> StartAsync(
+        string dataDirectory, int httpPort, string serviceId, string? adminPassword = Sign.AdminPassword, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var assembly = DashboardAssembly();
 
@@ -62,6 +64,11 @@ internal sealed class DashboardProcess : IAsyncDisposable
         info.Environment["Orleans__SiloPort"] = FreePorts.Next().ToString();
         info.Environment["Orleans__GatewayPort"] = FreePorts.Next().ToString();
         info.Environment["Orleans__ServiceId"] = serviceId;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            info.Environment[key.Replace(":", "__")] = value;
+        }
+
         info.Environment.Remove(Sign.PasswordVariable);
         if (adminPassword is not null)
         {
@@ -175,21 +182,11 @@ internal sealed class DashboardProcess : IAsyncDisposable
     private static string DashboardAssembly()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var repo = here;
-        while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "VanguardHub.sln")))
-        {
-            repo = repo.Parent;
-        }
-
-        if (repo is null)
-        {
-            throw new InvalidOperationException("Cannot find VanguardHub.sln above the test's folder.");
-        }
 
         // bin/<Configuration>/<tfm>/ of this test project mirrors the Dashboard's.
         var tfm = here.Name;
         var configuration = here.Parent!.Name;
-        var path = Path.Combine(repo.FullName, "Dashboard", "bin", configuration, tfm, "VanguardHub.Dashboard.dll");
+        var path = Path.Combine(Repository.Root, "Dashboard", "bin", configuration, tfm, "VanguardHub.Dashboard.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first.", path);
     }
 }

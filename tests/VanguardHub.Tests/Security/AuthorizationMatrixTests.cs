@@ -32,6 +32,8 @@ public sealed class AuthorizationMatrixTests(LiveDashboardFactory factory) : ICl
         ["enterprises"] = ("GET", "/api/enterprises", [Unauthorized, Forbidden, Ok, Ok, Ok]),
         ["enterprise"] = ("GET", $"/api/enterprises/{KfcCoffee}", [Unauthorized, Forbidden, Ok, Ok, Ok]),
         ["activity"] = ("GET", "/api/activities/{stored}", [Unauthorized, Forbidden, Ok, Ok, Ok]),
+        ["district"] = ("GET", "/api/districts/xishan", [Unauthorized, Forbidden, Ok, Ok, Ok]),
+        ["domain"] = ("GET", "/api/domains/ecology", [Unauthorized, Forbidden, Ok, Ok, Ok]),
         ["export csv"] = ("GET", "/api/exports/activities.csv", [Unauthorized, Forbidden, Ok, Ok, Ok]),
         ["export xlsx"] = ("GET", "/api/exports/monthly.xlsx", [Unauthorized, Forbidden, Ok, Ok, Ok]),
         ["log own team"] = ("POST", "/api/activities#own", [Unauthorized, Forbidden, Forbidden, Created, Created]),
