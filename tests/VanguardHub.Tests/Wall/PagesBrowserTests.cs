@@ -185,6 +185,51 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
     }
 
     [Fact]
+    public async Task An_activity_logged_on_the_phone_shows_on_the_wall()
+    {
+        var wall = (await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } })).WatchCsp(_violations);
+        await wall.GotoAsync(new Uri(factory.Address, "/about.html").ToString());
+        await wall.EvaluateAsync("token => localStorage.setItem('vanguardhub.wall.token', token)", await factory.Tokens.TokenAsync(Roles.Wall));
+        await wall.GotoAsync(new Uri(factory.Address, "/wall").ToString());
+        await Assertions.Expect(wall.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
+
+        var phone = await OpenAs("pomegranate-leader", "/log", 390, 844);
+        await Assertions.Expect(phone.Locator("#field-team")).ToHaveValueAsync(RedPomegranate, new() { Timeout = Generous });
+        await phone.Locator("#field-title").FillAsync("石榴籽家园邻里议事会");
+        await phone.Locator("#submit").ClickAsync();
+        var saved = phone.Locator("#outbox [data-state='saved']").Filter(new() { HasText = "石榴籽家园邻里议事会" });
+        await Assertions.Expect(saved).ToHaveCountAsync(1, new() { Timeout = Generous });
+
+        var id = await saved.GetAttributeAsync("data-id");
+        await Assertions.Expect(wall.Locator($"[data-activity-id='{id}']")).ToContainTextAsync("石榴籽家园邻里议事会", new() { Timeout = Generous });
+    }
+
+    [Fact]
+    public async Task The_team_pages_excel_export_downloads_a_workbook_that_opens_with_the_team_s_rows()
+    {
+        const string team = "southernmost-kunming";
+        var march = new DateTimeOffset(2026, 3, 12, 9, 30, 0, TimeSpan.FromHours(8));
+        var logged = new[] { Activity(team, occurredAt: march, title: "口岸通关便利化服务"), Activity(team, occurredAt: march.AddDays(1), title: "边民互市政策宣讲") };
+        foreach (var activity in logged)
+        {
+            (await _client.PostActivity(activity)).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        var page = await OpenAs("leadership", $"/teams/{team}");
+        await Assertions.Expect(page.Locator($"#timeline [data-activity-id='{logged[0].Id}']")).ToBeVisibleAsync(new() { Timeout = Generous });
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-xlsx").ClickAsync());
+        download.SuggestedFilename.Should().EndWith(".xlsx");
+
+        await using var file = File.OpenRead(await download.PathAsync());
+        var rows = Workbook.FirstSheetRows(file);
+        rows[0].Should().Contain("活动编号").And.Contain("服务队");
+        var ids = rows.Skip(1).Select(r => r[0]).ToList();
+        ids.Should().Contain(logged.Select(a => a.Id.ToString()));
+        rows.Skip(1).Should().OnlyContain(r => r.Contains("绘就昆明最南端党员先锋队"), "the export is filtered to the team");
+        rows.Single(r => r[0] == logged[1].Id.ToString()).Should().Contain("边民互市政策宣讲");
+    }
+
+    [Fact]
     public async Task The_operator_console_opens_for_an_admin_and_for_nobody_else()
     {
         var context = await _browser.SignedInAsync(factory.Address, "admin", Sign.AdminPassword);
