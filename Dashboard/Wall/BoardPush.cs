@@ -8,8 +8,21 @@ namespace VanguardHub.Dashboard.Wall;
 /// <summary>This host's ear on the city board: what the board pushes goes out to this host's own connections.</summary>
 internal sealed class BoardPushObserver(IHubContext<BoardHub> hub, VanguardHubMetrics metrics, TimeProvider clock) : IBoardObserver
 {
+    /// <summary>The latest snapshot this host pushed: what its walls get once more when it stops.</summary>
+    public BoardSnapshot? Latest { get; private set; }
+
+    /// <summary>Keeps a snapshot read from the board (not pushed), unless a newer one was pushed meanwhile.</summary>
+    public void Remember(BoardSnapshot snapshot)
+    {
+        if (Latest is null || Latest.Version < snapshot.Version)
+        {
+            Latest = snapshot;
+        }
+    }
+
     public async Task OnSnapshot(BoardSnapshot snapshot)
     {
+        Latest = snapshot;
         await hub.Clients.All.SendAsync("board", snapshot);
         metrics.SnapshotPushed();
     }
@@ -54,8 +67,11 @@ internal sealed partial class BoardPushService(
     {
         try
         {
-            var last = Task.Run(async () => await observer.OnSnapshot(await grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot()));
-            if (last.Wait(TimeSpan.FromSeconds(2)))
+            // The latest snapshot this host has (at most one push interval old) goes out at once; only a host that
+            // never received one asks the board, which may be busy shutting down itself.
+            var last = Task.Run(async () => await observer.OnSnapshot(
+                observer.Latest ?? await grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot()));
+            if (last.Wait(TimeSpan.FromSeconds(3)))
             {
                 LogLastSnapshot(logger);
             }
@@ -80,6 +96,7 @@ internal sealed partial class BoardPushService(
             {
                 await board.Subscribe(_hostId, reference);
                 Registered = true;
+                observer.Remember(await board.GetSnapshot());
                 await Task.Delay(renewEvery, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
