@@ -5,11 +5,13 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 # Prerequisites beyond the .NET SDK, from Debian's packages: Node.js and npm (the wall's front-end packages),
-# Chromium (browser tests, driven by Playwright; no browser is downloaded) and CJK fonts for its screenshots.
+# Chromium (browser tests, driven by Playwright; no browser is downloaded), CJK fonts for its screenshots and nginx
+# (the cluster failover test puts it in front of three nodes; the test runs it itself, the service is not used).
 missing=()
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing+=(fonts-noto-cjk)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} ..."
   sudo=""

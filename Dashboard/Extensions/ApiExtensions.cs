@@ -13,6 +13,12 @@ internal static class ApiExtensions
     public static IHostApplicationBuilder AddVanguardHubApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<TransientFailures>();
+
+        // Behind a reverse proxy on this machine (nginx in front of a cluster's nodes), the client's address is in
+        // X-Forwarded-For; it is trusted from loopback proxies only, so rate limits per address still see the client.
+        builder.Services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(options =>
+            options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto);
 
         // Nothing this service accepts is large; an activity is capped lower still (64 KiB).
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
@@ -37,6 +43,7 @@ internal static class ApiExtensions
     /// <summary>Errors as ProblemDetails; the pages (the wall at "/" and "/wall", "/log", "/teams/{id}", "/enterprises/{id}", "/districts/{code}", "/domains/{code}", "/compare"); static files.</summary>
     public static WebApplication UseVanguardHubEdge(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -25,12 +25,20 @@ public sealed class ClusterHostOptions
     public int SiloPort { get; set; } = 11111;
 
     public int GatewayPort { get; set; } = 30000;
+}
+
+/// <summary>
+/// How nodes find each other. Section "Cluster" (not under "Orleans", whose "Clustering" key Orleans reads itself).
+/// </summary>
+public sealed class ClusterMembershipSettings
+{
+    public const string Section = "Cluster";
 
     /// <summary>"Localhost" (default: a single node) or "AdoNet" (membership in PostgreSQL: several nodes form one cluster).</summary>
-    public string Clustering { get; set; } = "Localhost";
+    public string Mode { get; set; } = "Localhost";
 
     /// <summary>Npgsql connection string of the membership table; default: Storage:PostgreSqlConnectionString.</summary>
-    public string? ClusteringConnectionString { get; set; }
+    public string? ConnectionString { get; set; }
 
     /// <summary>The address other nodes reach this silo on (default 127.0.0.1: nodes on one machine).</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
@@ -41,7 +49,7 @@ public sealed class ClusterHostOptions
     /// <summary>Missed probes in a row before a silo suspects another (default 2).</summary>
     public int MissedProbesLimit { get; set; } = 2;
 
-    public bool UsesAdoNet => string.Equals(Clustering, "AdoNet", StringComparison.OrdinalIgnoreCase);
+    public bool UsesAdoNet => string.Equals(Mode, "AdoNet", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Roster files that replace the shipped ones. Section "Roster".</summary>
@@ -63,9 +71,10 @@ public static class SiloConfiguration
         var cluster = builder.Configuration.GetSection(ClusterHostOptions.Section).Get<ClusterHostOptions>() ?? new ClusterHostOptions();
         builder.UseOrleans(silo =>
         {
-            if (cluster.UsesAdoNet)
+            var membership = builder.Configuration.GetSection(ClusterMembershipSettings.Section).Get<ClusterMembershipSettings>() ?? new ClusterMembershipSettings();
+            if (membership.UsesAdoNet)
             {
-                UseAdoNetClustering(silo, cluster, builder.Configuration);
+                UseAdoNetClustering(silo, cluster, membership, builder.Configuration);
             }
             else
             {
@@ -83,11 +92,11 @@ public static class SiloConfiguration
     /// silo probes two others every second; two missed probes make a suspicion, two suspicions a death, so a killed
     /// node's grains are activated elsewhere a few seconds later instead of the default's 10-15 s.
     /// </summary>
-    private static void UseAdoNetClustering(ISiloBuilder silo, ClusterHostOptions cluster, IConfiguration configuration)
+    private static void UseAdoNetClustering(ISiloBuilder silo, ClusterHostOptions cluster, ClusterMembershipSettings membership, IConfiguration configuration)
     {
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var connectionString = cluster.ClusteringConnectionString ?? storage.PostgreSqlConnectionString
-            ?? throw new InvalidOperationException("Orleans:Clustering AdoNet needs Orleans:ClusteringConnectionString or Storage:PostgreSqlConnectionString.");
+        var connectionString = membership.ConnectionString ?? storage.PostgreSqlConnectionString
+            ?? throw new InvalidOperationException("Cluster:Mode AdoNet needs Cluster:ConnectionString or Storage:PostgreSqlConnectionString.");
         silo.UseAdoNetClustering(options =>
         {
             options.Invariant = "Npgsql";
@@ -98,11 +107,11 @@ public static class SiloConfiguration
             options.ClusterId = cluster.ClusterId;
             options.ServiceId = cluster.ServiceId;
         });
-        silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort);
+        silo.ConfigureEndpoints(IPAddress.Parse(membership.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort);
         silo.Configure<ClusterMembershipOptions>(options =>
         {
-            options.ProbeTimeout = TimeSpan.FromSeconds(Math.Clamp(cluster.ProbeTimeoutSeconds, 0.2, 30));
-            options.NumMissedProbesLimit = Math.Clamp(cluster.MissedProbesLimit, 1, 10);
+            options.ProbeTimeout = TimeSpan.FromSeconds(Math.Clamp(membership.ProbeTimeoutSeconds, 0.2, 30));
+            options.NumMissedProbesLimit = Math.Clamp(membership.MissedProbesLimit, 1, 10);
             options.NumProbedSilos = 2;
             options.NumVotesForDeathDeclaration = 2;
             options.TableRefreshTimeout = TimeSpan.FromSeconds(2);

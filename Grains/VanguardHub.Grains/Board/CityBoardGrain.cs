@@ -40,6 +40,56 @@ internal sealed partial class CityBoardGrain(
         await PullAll();
         var interval = options.Value.PushInterval;
         this.RegisterGrainTimer(Publish, new GrainTimerCreationOptions { DueTime = interval, Period = interval, KeepAlive = true });
+        var resync = options.Value.ResyncInterval;
+        this.RegisterGrainTimer(Resync, new GrainTimerCreationOptions { DueTime = resync, Period = resync, KeepAlive = true });
+    }
+
+    /// <summary>
+    /// Reports are pushed, and a push can be lost: a node dies with a report in flight, or, while a cluster replaces a
+    /// dead node, reports reach another activation of this board for a moment. Every few seconds the board asks each
+    /// team and enterprise again and takes whatever is newer than what it holds, so it converges on the logs by itself.
+    /// </summary>
+    private async Task Resync(CancellationToken cancellationToken)
+    {
+        TeamStanding[] teams;
+        EnterpriseStanding[] enterprises;
+        try
+        {
+            teams = await Task.WhenAll(roster.Teams.Select(t => GrainFactory.GetGrain<IServiceTeamGrain>(t.Id).GetStanding()));
+            enterprises = await Task.WhenAll(roster.Enterprises.Select(e => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(e.Id).GetStanding()));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogResyncFailed(logger, e);
+            return;
+        }
+
+        var changed = false;
+        foreach (var standing in teams)
+        {
+            if (!_teams.TryGetValue(standing.TeamId, out var held) || held.LogLength < standing.LogLength
+                || (held.LogLength == standing.LogLength && held.AsOf != standing.AsOf))
+            {
+                _teams[standing.TeamId] = standing;
+                _changedTeams.Add(standing.TeamId);
+                changed = true;
+            }
+        }
+
+        foreach (var standing in enterprises)
+        {
+            if (!_enterprises.TryGetValue(standing.EnterpriseId, out var held) || held.AsOf != standing.AsOf || held.Total != standing.Total)
+            {
+                _enterprises[standing.EnterpriseId] = standing;
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            LogResynced(logger);
+            MarkChanged();
+        }
     }
 
     public Task ReportStandings(ImmutableArray<TeamStanding> teams, ImmutableArray<EnterpriseStanding> enterprises)
@@ -301,6 +351,12 @@ internal sealed partial class CityBoardGrain(
                 Tally = _enterprises[p.Id].Total,
             }),
     ];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Board: could not ask the teams again; trying at the next interval")]
+    private static partial void LogResyncFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Board: asking the teams again found figures it had missed; publishing them")]
+    private static partial void LogResynced(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Web host {HostId} stopped renewing its board subscription; dropped")]
     private static partial void LogLapsed(ILogger logger, Guid hostId);

@@ -11,6 +11,11 @@ public sealed class WallOptions
     /// <summary>When nothing changes, the board confirms its current version this often (default 5 s), so walls can tell quiet from stale.</summary>
     public double HeartbeatSeconds { get; set; } = 5;
 
+    /// <summary>How often the board asks every team again, to take in any report that was lost (default 5 s).</summary>
+    public double ResyncSeconds { get; set; } = 5;
+
+    internal TimeSpan ResyncInterval => TimeSpan.FromSeconds(Math.Clamp(ResyncSeconds, 1, 300));
+
     internal TimeSpan PushInterval => TimeSpan.FromSeconds(1 / Math.Clamp(MaxPushesPerSecond, 0.2, 20));
 
     internal TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(HeartbeatSeconds, 1, 60));

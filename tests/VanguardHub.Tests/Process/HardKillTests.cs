@@ -16,15 +16,18 @@ public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    [Fact]
-    public async Task Every_acknowledged_activity_survives_a_SIGKILL_the_instant_after_its_201()
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSql")]
+    public async Task Every_acknowledged_activity_survives_a_SIGKILL_the_instant_after_its_201(string engine)
     {
+        var settings = engine == "PostgreSql" ? PostgresServer.StorageSettings() : [];
         var serviceId = $"kill-{Guid.NewGuid():N}";
         var port = FreePorts.Next();
         var teams = new[] { RedPomegranate, KeyEnterprises, Dianchi, "southernmost-kunming" };
         var acknowledged = new ConcurrentBag<ActivityRecord>();
 
-        await using (var first = await DashboardProcess.StartAsync(_folder.Path, port, serviceId))
+        await using (var first = await DashboardProcess.StartAsync(_folder.Path, port, serviceId, settings: settings))
         {
             using var client = await first.ClientAsync(Roles.Admin);
             using var stop = new CancellationTokenSource();
@@ -59,10 +62,10 @@ public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
             await Task.WhenAll(writers);
         }
 
-        output.WriteLine($"{acknowledged.Count} activities acknowledged before the kill");
+        output.WriteLine($"{engine}: {acknowledged.Count} activities acknowledged before the kill");
         acknowledged.Count.Should().BeGreaterThanOrEqualTo(150);
 
-        await using var second = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId);
+        await using var second = await DashboardProcess.StartAsync(_folder.Path, FreePorts.Next(), serviceId, settings: settings);
         using var after = await second.ClientAsync(Roles.Admin);
 
         foreach (var activity in acknowledged)
