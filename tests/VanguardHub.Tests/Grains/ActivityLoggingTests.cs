@@ -40,6 +40,22 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
 
     private IServiceTeamGrain Team(string id) => _cluster.Grains.GetGrain<IServiceTeamGrain>(id);
 
+    /// <summary>
+    /// The check, once the board has taken in the teams' reports: teams and enterprises hold their figures when a write
+    /// is acknowledged, the board a moment later (teams report to it without waiting). A difference that stays fails.
+    /// </summary>
+    private async Task<ConsistencyReport> ConsistencyOnceReported()
+    {
+        var report = await _cluster.Grains.GetGrain<IConsistencyGrain>(0).Check();
+        for (var i = 0; i < 50 && !report.Consistent; i++)
+        {
+            await Task.Delay(100);
+            report = await _cluster.Grains.GetGrain<IConsistencyGrain>(0).Check();
+        }
+
+        return report;
+    }
+
     [Fact]
     public async Task A_logged_activity_shows_in_the_teams_totals_its_domain_its_district_and_its_recent_list()
     {
@@ -189,7 +205,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
             }
         }
 
-        var report = await _cluster.Grains.GetGrain<IConsistencyGrain>(0).Check();
+        var report = await ConsistencyOnceReported();
 
         report.Differences.Should().BeEmpty();
         report.Consistent.Should().BeTrue();
@@ -227,7 +243,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         (await team.GetTimeline(new TimelineQuery { PageSize = 10 })).Items.Should().ContainSingle(a => a.Id == activity.Id);
         (await team.GetSummary()).Aggregates.Total.Activities.Should().Be(2);
         (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(Yuneng).GetSummary()).Totals.Total.Activities.Should().Be(2);
-        (await _cluster.Grains.GetGrain<IConsistencyGrain>(0).Check()).Differences.Should().BeEmpty();
+        (await ConsistencyOnceReported()).Differences.Should().BeEmpty();
     }
 
     [Fact]
@@ -245,7 +261,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
         (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.AlreadyStored);
         (await team.GetSummary()).Aggregates.Total.Activities.Should().Be(1);
-        (await _cluster.Grains.GetGrain<IConsistencyGrain>(0).Check()).Differences.Should().BeEmpty();
+        (await ConsistencyOnceReported()).Differences.Should().BeEmpty();
     }
 
     [Fact]
