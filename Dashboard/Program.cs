@@ -16,7 +16,15 @@ if (StoreCommands.IsCommand(args))
 var simulate = args.Contains("--simulate");
 var builder = WebApplication.CreateBuilder(args.Where(a => a != "--simulate").ToArray());
 
-builder.AddVanguardHubSilo(silo => silo.AddDashboard());
+// The Orleans operator console profiles every grain call; Operations:Console=false leaves it out.
+var console = builder.Configuration.GetValue("Operations:Console", true);
+builder.AddVanguardHubSilo(silo =>
+{
+    if (console)
+    {
+        silo.AddDashboard();
+    }
+});
 builder.AddVanguardHubApi();
 builder.AddVanguardHubSecurity();
 builder.AddWallPush();
@@ -39,7 +47,11 @@ app.MapAdminApi();
 app.MapExportsApi();
 app.MapWall();
 app.MapOperations();
-app.MapOrleansDashboard(SecurityHeaders.OperatorConsolePath).RequireAuthorization(Policies.Admin);
+if (console)
+{
+    app.MapOrleansDashboard(SecurityHeaders.OperatorConsolePath).RequireAuthorization(Policies.Admin);
+}
+
 app.AnnounceAddresses();
 
 app.Run();
