@@ -13,7 +13,10 @@ public interface IActivityGrain : IGrainWithGuidKey
     [Alias("Claim")]
     Task<ActivityClaim?> Claim(ActivityClaim claim);
 
-    /// <summary>Overwrites a claim whose activity never reached the log (its first attempt was cut short).</summary>
+    /// <summary>
+    /// Overwrites the claim (same team, same original content): to take over one whose first attempt never reached the
+    /// log, or to point it at the activity's latest revision after a correction.
+    /// </summary>
     [Alias("Replace")]
     Task Replace(ActivityClaim claim);
 
