@@ -57,7 +57,8 @@ internal static class ApiExtensions
 
             return next(context);
         });
-        app.UseRewriter(new RewriteOptions()
+        // Pages and their files only: the API, the hub and the probes skip the page rules and the file lookups.
+        app.UseWhen(context => IsPage(context.Request.Path), pages => pages.UseRewriter(new RewriteOptions()
             .AddRewrite("^$", "wall.html", skipRemainingRules: true)
             .AddRewrite("^wall/?$", "wall.html", skipRemainingRules: true)
             .AddRewrite("^log/?$", "log.html", skipRemainingRules: true)
@@ -67,10 +68,14 @@ internal static class ApiExtensions
             .AddRewrite("^enterprises/[a-z0-9-]{1,64}/?$", "enterprise.html", skipRemainingRules: true)
             .AddRewrite("^districts/[a-z-]{1,40}/?$", "district.html", skipRemainingRules: true)
             .AddRewrite("^domains/[a-z-]{1,40}/?$", "domain.html", skipRemainingRules: true)
-            .AddRewrite("^compare/?$", "compare.html", skipRemainingRules: true));
-        app.UseStaticFiles();
+            .AddRewrite("^compare/?$", "compare.html", skipRemainingRules: true))
+            .UseStaticFiles());
         return app;
     }
+
+    private static readonly string[] ServicePaths = ["/api", "/hubs", "/healthz", "/readyz", "/metrics", "/ops"];
+
+    private static bool IsPage(PathString path) => !ServicePaths.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Says where the service can be reached, once it listens.</summary>
     public static WebApplication AnnounceAddresses(this WebApplication app)
