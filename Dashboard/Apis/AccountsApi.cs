@@ -41,7 +41,7 @@ internal static class AccountsApi
             return Problems.Invalid(errors);
         }
 
-        var username = body.Username!.Trim().ToLowerInvariant();
+        var username = Accounts.Normalize(body.Username!);
         var change = await grains.GetGrain<IAccountsGrain>(Accounts.Key).Create(username, body.Password!, body.Role!, body.TeamId);
         if (change == AccountChange.AlreadyExists)
         {
@@ -65,7 +65,7 @@ internal static class AccountsApi
             return Problems.NotFound("username", "No account with this username.");
         }
 
-        await audit.Record(context.User, "account.disable", username.ToLowerInvariant());
+        await audit.Record(context.User, "account.disable", Accounts.Normalize(username));
         return TypedResults.NoContent();
     }
 
@@ -89,7 +89,7 @@ internal static class AccountsApi
             return Problems.NotFound("username", "No account with this username.");
         }
 
-        await audit.Record(context.User, "account.password-reset", username.ToLowerInvariant());
+        await audit.Record(context.User, "account.password-reset", Accounts.Normalize(username));
         return TypedResults.NoContent();
     }
 

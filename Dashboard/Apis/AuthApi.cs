@@ -57,7 +57,7 @@ internal static class AuthApi
         {
             case SignInOutcome.LockedOut:
                 logger.LogWarning("Sign-in refused: account locked until {LockedUntil}", result.LockedUntil);
-                await audit.Record("anonymous", "account.lockout", request.Username!.Trim().ToLowerInvariant(), $"locked until {result.LockedUntil:O}");
+                await audit.Record("anonymous", "account.lockout", Accounts.Normalize(request.Username!), $"locked until {result.LockedUntil:O}");
                 return TooMany(context, (result.LockedUntil ?? DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow, "This account is locked after repeated failed sign-ins; try again later or ask an admin to reset the password.");
             case SignInOutcome.Rejected:
                 logger.LogWarning("Sign-in failed from {Address}", SecurityExtensions.AddressOf(context));

@@ -52,7 +52,7 @@ internal static class ApiExtensions
             var request = context.Request;
             if (request.Path.Value?.Length + request.QueryString.Value?.Length > MaxUrlLength)
             {
-                return Security.SecurityExtensions.WriteProblem(context, StatusCodes.Status414UriTooLong, "Address too long", $"An address can be at most {MaxUrlLength} characters.");
+                return Problems.WriteAsync(context, StatusCodes.Status414UriTooLong, "Address too long", $"An address can be at most {MaxUrlLength} characters.");
             }
 
             return next(context);

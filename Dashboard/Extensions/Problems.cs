@@ -15,4 +15,17 @@ internal static class Problems
     public static IResult Status(int status, string field, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title,
             extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    /// <summary>The same answer written straight to the response, for middleware and authentication handlers.</summary>
+    public static Task WriteAsync(HttpContext context, int status, string title, string detail, string? field = null)
+    {
+        context.Response.StatusCode = status;
+        var problem = new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = status, Title = title, Detail = detail } };
+        if (field is not null)
+        {
+            problem.ProblemDetails.Extensions["field"] = field;
+        }
+
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(problem).AsTask();
+    }
 }

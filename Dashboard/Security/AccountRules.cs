@@ -21,7 +21,7 @@ internal static partial class AccountRules
         {
             errors["username"] = ["A username is required."];
         }
-        else if (!UsernamePattern().IsMatch(username.Trim().ToLowerInvariant()))
+        else if (!UsernamePattern().IsMatch(Accounts.Normalize(username)))
         {
             errors["username"] = ["3 to 32 characters: letters a-z, digits, '.', '_' or '-', starting with a letter or digit."];
         }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using VanguardHub.Contracts.Security;
+using VanguardHub.Dashboard.Extensions;
 using VanguardHub.Silo.Hosting.Storage;
 
 namespace VanguardHub.Dashboard.Security;
@@ -43,8 +44,8 @@ internal static class SecurityExtensions
                 options.Events = new CookieAuthenticationEvents
                 {
                     // An API answers 401/403 with ProblemDetails; pages send people to /login themselves.
-                    OnRedirectToLogin = context => WriteProblem(context.HttpContext, StatusCodes.Status401Unauthorized, "Not signed in", "Sign in, or send a valid bearer token."),
-                    OnRedirectToAccessDenied = context => WriteProblem(context.HttpContext, StatusCodes.Status403Forbidden, "Not allowed", "Your role does not allow this."),
+                    OnRedirectToLogin = context => Problems.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Not signed in", "Sign in, or send a valid bearer token."),
+                    OnRedirectToAccessDenied = context => Problems.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Not allowed", "Your role does not allow this."),
                     OnValidatePrincipal = ValidateSession,
                 };
             });
@@ -74,7 +75,7 @@ internal static class SecurityExtensions
                     context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
 
-                return new ValueTask(WriteProblem(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests", "Slow down and try again shortly."));
+                return new ValueTask(Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests", "Slow down and try again shortly."));
             };
             options.AddPolicy(RateLimits.SignIn, context => RateLimitPartition.GetFixedWindowLimiter(AddressOf(context),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, settings.SignInsPerMinutePerAddress), Window = TimeSpan.FromMinutes(1) }));
@@ -124,18 +125,8 @@ internal static class SecurityExtensions
             }
             catch (AntiforgeryValidationException)
             {
-                context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status400BadRequest,
-                        Title = "Antiforgery token missing or invalid",
-                        Detail = $"A write made with a session cookie must carry the {AntiforgeryHeader} header from GET /api/auth/me.",
-                        Extensions = { ["field"] = AntiforgeryHeader },
-                    },
-                });
+                await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Antiforgery token missing or invalid",
+                    $"A write made with a session cookie must carry the {AntiforgeryHeader} header from GET /api/auth/me.", AntiforgeryHeader);
                 return;
             }
         }
@@ -159,15 +150,6 @@ internal static class SecurityExtensions
 
     public static string AddressOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
-    public static Task WriteProblem(HttpContext context, int status, string title, string detail)
-    {
-        context.Response.StatusCode = status;
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        }).AsTask();
-    }
 }
 
 internal static class RateLimits
@@ -189,7 +171,7 @@ internal sealed class SignInThrottle(IOptions<SecurityOptions> options) : IDispo
 
     public bool TryAttempt(string username, out TimeSpan retryAfter)
     {
-        using var lease = _limiter.AttemptAcquire(username.Trim().ToLowerInvariant());
+        using var lease = _limiter.AttemptAcquire(Accounts.Normalize(username));
         retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
         return lease.IsAcquired;
     }

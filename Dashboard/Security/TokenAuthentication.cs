@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using VanguardHub.Contracts.Security;
+using VanguardHub.Dashboard.Extensions;
 
 namespace VanguardHub.Dashboard.Security;
 
@@ -42,19 +43,9 @@ internal sealed class TokenAuthenticationHandler(
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";
-        return Problem(StatusCodes.Status401Unauthorized, "Not signed in", "Sign in, or send a valid bearer token.");
+        return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Not signed in", "Sign in, or send a valid bearer token.");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        Problem(StatusCodes.Status403Forbidden, "Not allowed", "Your role does not allow this.");
-
-    private Task Problem(int status, string title, string detail)
-    {
-        Response.StatusCode = status;
-        return Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        }).AsTask();
-    }
+        Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "Not allowed", "Your role does not allow this.");
 }

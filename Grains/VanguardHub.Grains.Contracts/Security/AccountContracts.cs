@@ -73,4 +73,7 @@ public static class Accounts
 
     /// <summary>The account made on the very first start.</summary>
     public const string FirstAdmin = "admin";
+
+    /// <summary>Usernames are kept, compared and throttled in one form: trimmed, lower case.</summary>
+    public static string Normalize(string username) => username.Trim().ToLowerInvariant();
 }

@@ -51,47 +51,15 @@ internal sealed partial class CityBoardGrain(
     /// </summary>
     private async Task Resync(CancellationToken cancellationToken)
     {
-        TeamStanding[] teams;
-        EnterpriseStanding[] enterprises;
         try
         {
-            teams = await Task.WhenAll(roster.Teams.Select(t => GrainFactory.GetGrain<IServiceTeamGrain>(t.Id).GetStanding()));
-            enterprises = await Task.WhenAll(roster.Enterprises.Select(e => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(e.Id).GetStanding()));
+            Take(await Standings(), everything: false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogResyncFailed(logger, e);
-            return;
-        }
-
-        var changed = false;
-        foreach (var standing in teams)
-        {
-            if (!_teams.TryGetValue(standing.TeamId, out var held) || held.LogLength < standing.LogLength
-                || (held.LogLength == standing.LogLength && held.AsOf != standing.AsOf))
-            {
-                _teams[standing.TeamId] = standing;
-                _changedTeams.Add(standing.TeamId);
-                changed = true;
-            }
-        }
-
-        foreach (var standing in enterprises)
-        {
-            if (!_enterprises.TryGetValue(standing.EnterpriseId, out var held) || held.AsOf != standing.AsOf || held.Total != standing.Total)
-            {
-                _enterprises[standing.EnterpriseId] = standing;
-                changed = true;
-            }
-        }
-
-        if (changed)
-        {
-            LogResynced(logger);
-            MarkChanged();
         }
     }
-
     public Task ReportStandings(ImmutableArray<TeamStanding> teams, ImmutableArray<EnterpriseStanding> enterprises)
     {
         var changed = false;
@@ -197,26 +165,49 @@ internal sealed partial class CityBoardGrain(
         return Task.CompletedTask;
     }
 
-    private async Task PullAll()
+    private async Task PullAll() => Take(await Standings(), everything: true);
+
+    private async Task<(TeamStanding[] Teams, EnterpriseStanding[] Enterprises)> Standings() =>
+        (await Task.WhenAll(roster.Teams.Select(t => GrainFactory.GetGrain<IServiceTeamGrain>(t.Id).GetStanding())),
+         await Task.WhenAll(roster.Enterprises.Select(e => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(e.Id).GetStanding())));
+
+    /// <summary>
+    /// Takes standings asked of the teams and enterprises: all of them (on activation and on a refresh after a rebuild),
+    /// or only those newer than what the board holds (a resync, which must not undo a report that arrived meanwhile).
+    /// </summary>
+    private void Take((TeamStanding[] Teams, EnterpriseStanding[] Enterprises) standings, bool everything)
     {
-        var teams = await Task.WhenAll(roster.Teams.Select(t => GrainFactory.GetGrain<IServiceTeamGrain>(t.Id).GetStanding()));
-        var enterprises = await Task.WhenAll(roster.Enterprises.Select(e => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(e.Id).GetStanding()));
-        _teams.Clear();
-        _enterprises.Clear();
-        foreach (var standing in teams)
+        var changed = everything;
+        foreach (var standing in standings.Teams)
         {
-            _teams[standing.TeamId] = standing;
-            _changedTeams.Add(standing.TeamId);
+            if (everything || !_teams.TryGetValue(standing.TeamId, out var held) || held.LogLength < standing.LogLength
+                || (held.LogLength == standing.LogLength && held.AsOf != standing.AsOf))
+            {
+                _teams[standing.TeamId] = standing;
+                _changedTeams.Add(standing.TeamId);
+                changed = true;
+            }
         }
 
-        foreach (var standing in enterprises)
+        foreach (var standing in standings.Enterprises)
         {
-            _enterprises[standing.EnterpriseId] = standing;
+            if (everything || !_enterprises.TryGetValue(standing.EnterpriseId, out var held) || held.AsOf != standing.AsOf || held.Total != standing.Total)
+            {
+                _enterprises[standing.EnterpriseId] = standing;
+                changed = true;
+            }
         }
 
-        MarkChanged();
+        if (changed)
+        {
+            if (!everything)
+            {
+                LogResynced(logger);
+            }
+
+            MarkChanged();
+        }
     }
-
     private void MarkChanged()
     {
         _snapshot = null;

@@ -32,7 +32,7 @@ internal sealed class AccountsGrain(
     public async Task<SignInResult> SignIn(string username, string password)
     {
         var now = clock.GetUtcNow();
-        if (!state.State.Accounts.TryGetValue(Normalize(username), out var account))
+        if (!state.State.Accounts.TryGetValue(Accounts.Normalize(username), out var account))
         {
             Hasher.VerifyHashedPassword(new StoredAccount(), DecoyHash, password);
             return new SignInResult { Outcome = SignInOutcome.Rejected };
@@ -75,14 +75,14 @@ internal sealed class AccountsGrain(
     }
 
     public Task<AccountInfo?> Find(string username) =>
-        Task.FromResult(state.State.Accounts.TryGetValue(Normalize(username), out var account) ? account.ToInfo() : null);
+        Task.FromResult(state.State.Accounts.TryGetValue(Accounts.Normalize(username), out var account) ? account.ToInfo() : null);
 
     public Task<ImmutableArray<AccountInfo>> List() =>
         Task.FromResult(state.State.Accounts.Values.OrderBy(a => a.Username, StringComparer.Ordinal).Select(a => a.ToInfo()).ToImmutableArray());
 
     public async Task<AccountChange> Create(string username, string password, string role, string? teamId)
     {
-        if (state.State.Accounts.ContainsKey(Normalize(username)))
+        if (state.State.Accounts.ContainsKey(Accounts.Normalize(username)))
         {
             return AccountChange.AlreadyExists;
         }
@@ -94,7 +94,7 @@ internal sealed class AccountsGrain(
 
     public async Task<AccountChange> Disable(string username)
     {
-        if (!state.State.Accounts.TryGetValue(Normalize(username), out var account))
+        if (!state.State.Accounts.TryGetValue(Accounts.Normalize(username), out var account))
         {
             return AccountChange.NotFound;
         }
@@ -111,7 +111,7 @@ internal sealed class AccountsGrain(
 
     public async Task<AccountChange> SetPassword(string username, string password)
     {
-        if (!state.State.Accounts.TryGetValue(Normalize(username), out var account))
+        if (!state.State.Accounts.TryGetValue(Accounts.Normalize(username), out var account))
         {
             return AccountChange.NotFound;
         }
@@ -133,7 +133,7 @@ internal sealed class AccountsGrain(
 
         var account = new StoredAccount
         {
-            Username = Normalize(username),
+            Username = Accounts.Normalize(username),
             Role = role,
             TeamId = role == Roles.Leader ? teamId : null,
             CreatedAt = clock.GetUtcNow(),
@@ -141,8 +141,6 @@ internal sealed class AccountsGrain(
         account.PasswordHash = Hasher.HashPassword(account, password);
         state.State.Accounts[account.Username] = account;
     }
-
-    private static string Normalize(string username) => username.Trim().ToLowerInvariant();
 
     [GenerateSerializer, Alias("vh.AccountsState")]
     public sealed class State
