@@ -145,9 +145,7 @@ public static class SiloConfiguration
             // Orleans' own binary format: compact, and tolerant of added fields through the [Id]s on every stored type.
             options.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>());
         }));
-        services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) => new SerializedWriteStorage(
-            AdoNetGrainStorageFactory.Create(sp, GrainStorage.Name),
-            serialize: !sp.GetRequiredService<IOptions<StorageOptions>>().Value.IsPostgreSql));
+        services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) => SerializedWriteStorage.Create(sp, GrainStorage.Name));
         return silo;
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Storage;
 
@@ -8,10 +10,13 @@ namespace VanguardHub.Silo.Hosting.Storage;
 /// <summary>
 /// SQLite takes one writer at a time for the whole file; concurrent writers on separate connections find it locked
 /// and sleep before retrying, which caps throughput and stretches the tail. Queuing the writes here instead hands the
-/// lock from one write to the next without sleeping. Reads are not affected (WAL lets them run alongside).
+/// lock from one write to the next without sleeping. Reads are not affected (WAL lets them run alongside). A write
+/// returns once a group fsync after its commit has put it on disk (<see cref="WalGroupSync"/>); the next write
+/// commits meanwhile.
 /// </summary>
-/// <param name="serialize">False for an engine that takes concurrent writers well (PostgreSQL): only the metrics remain.</param>
-internal sealed class SerializedWriteStorage(IGrainStorage inner, bool serialize = true) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+/// <param name="groupSync">SQLite's group commit; null for an engine that takes concurrent writers and syncs its own
+/// commits (PostgreSQL): then writes pass straight through and only the metrics remain.</param>
+internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? groupSync) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     private static readonly Meter Meter = new(StorageMetrics.MeterName);
     private static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
@@ -19,7 +24,16 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, bool serialize
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>(
         "vanguardhub.storage.errors", description: "Grain state reads and writes that failed.");
 
-    private readonly SemaphoreSlim _writer = new(serialize ? 1 : int.MaxValue, serialize ? 1 : int.MaxValue);
+    private readonly SemaphoreSlim _writer = new(groupSync is null ? int.MaxValue : 1, groupSync is null ? int.MaxValue : 1);
+
+    /// <summary>The storage path the configured engine needs, around Orleans' ADO.NET provider.</summary>
+    public static IGrainStorage Create(IServiceProvider services, string name)
+    {
+        var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        return new SerializedWriteStorage(
+            AdoNetGrainStorageFactory.Create(services, name),
+            options.IsPostgreSql ? null : WalGroupSync.ForDatabase(options.SqlitePath));
+    }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -37,10 +51,22 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, bool serialize
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var started = Stopwatch.GetTimestamp();
-        await _writer.WaitAsync();
         try
         {
-            await inner.WriteStateAsync(stateName, grainId, grainState);
+            await _writer.WaitAsync();
+            try
+            {
+                await inner.WriteStateAsync(stateName, grainId, grainState);
+            }
+            finally
+            {
+                _writer.Release();
+            }
+
+            if (groupSync is not null)
+            {
+                await groupSync.AfterCommitAsync();
+            }
         }
         catch
         {
@@ -49,7 +75,6 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, bool serialize
         }
         finally
         {
-            _writer.Release();
             WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("state", stateName));
         }
     }
@@ -64,6 +89,11 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, bool serialize
         finally
         {
             _writer.Release();
+        }
+
+        if (groupSync is not null)
+        {
+            await groupSync.AfterCommitAsync();
         }
     }
 

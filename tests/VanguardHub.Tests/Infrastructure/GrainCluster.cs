@@ -43,9 +43,7 @@ internal sealed class GrainCluster : IAsyncDisposable
             silo.AddVanguardHubGrains(configuration);
             // The service's own storage path (writes queued in-process), with counting around it.
             silo.Services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) => new CountingGrainStorage(
-                new SerializedWriteStorage(
-                    AdoNetGrainStorageFactory.Create(sp, GrainStorage.Name),
-                    serialize: !sp.GetRequiredService<IOptions<StorageOptions>>().Value.IsPostgreSql),
+                SerializedWriteStorage.Create(sp, GrainStorage.Name),
                 sp.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(GrainStorage.Name).GrainStorageSerializer));
         });
         var cluster = builder.Build();

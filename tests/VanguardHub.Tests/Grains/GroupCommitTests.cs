@@ -1,0 +1,90 @@
+using Microsoft.Data.Sqlite;
+using VanguardHub.Silo.Hosting.Storage;
+using VanguardHub.Tests.Infrastructure;
+
+namespace VanguardHub.Tests.Grains;
+
+/// <summary>SQLite's group commit: writers that commit together share one fsync of the log, and each waits for one that began after its commit.</summary>
+public sealed class GroupCommitTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose()
+    {
+        _folder.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task Commits_made_during_a_sync_wait_for_the_next_one_and_share_it()
+    {
+        var inFirstRound = new SemaphoreSlim(0);
+        var releaseFirstRound = new SemaphoreSlim(0);
+        var rounds = 0;
+        var sync = new WalGroupSync(() =>
+        {
+            if (Interlocked.Increment(ref rounds) == 1)
+            {
+                inFirstRound.Release();
+                releaseFirstRound.Wait();
+            }
+        });
+
+        var first = sync.AfterCommitAsync();
+        (await inFirstRound.WaitAsync(TimeSpan.FromSeconds(10))).Should().BeTrue();
+
+        // These committed after the first sync began: it must not acknowledge them.
+        var later = Enumerable.Range(0, 63).Select(_ => Task.Run(sync.AfterCommitAsync)).ToList();
+        await Task.Delay(200);
+        later.Should().OnlyContain(t => !t.IsCompleted);
+        first.IsCompleted.Should().BeFalse();
+
+        releaseFirstRound.Release();
+        await first.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(later).WaitAsync(TimeSpan.FromSeconds(10));
+        sync.Rounds.Should().Be(2, "the 63 that waited share one sync");
+    }
+
+    [Fact]
+    public async Task A_failed_sync_fails_the_writes_it_was_to_cover()
+    {
+        var sync = new WalGroupSync(() => throw new IOException("disk gone"));
+
+        var write = () => sync.AfterCommitAsync();
+
+        await write.Should().ThrowAsync<IOException>();
+    }
+
+    [Fact]
+    public async Task Writes_to_a_real_store_are_acknowledged_after_their_log_is_synced()
+    {
+        var path = Path.Combine(_folder.Path, "group.db");
+        var connectionString = $"Data Source={path};Pooling=True;Default Timeout=30";
+        await using (var setup = new SqliteConnection(connectionString))
+        {
+            await setup.OpenAsync();
+            await using var command = setup.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE Rows (Id INTEGER PRIMARY KEY, Writer INTEGER NOT NULL);";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var sync = WalGroupSync.ForDatabase(path);
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(writer => Task.Run(async () =>
+        {
+            await using var connection = new SqliteConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous = NORMAL; INSERT INTO Rows (Writer) VALUES ($writer);";
+            command.Parameters.AddWithValue("$writer", writer);
+            await command.ExecuteNonQueryAsync();
+            await sync.AfterCommitAsync();
+        }))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        sync.Rounds.Should().BeInRange(1, 32);
+        await using var check = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        await check.OpenAsync();
+        await using var count = check.CreateCommand();
+        count.CommandText = "SELECT COUNT(DISTINCT Writer) FROM Rows;";
+        Convert.ToInt32(await count.ExecuteScalarAsync()).Should().Be(32);
+    }
+}
