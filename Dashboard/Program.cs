@@ -12,6 +12,11 @@ if (StoreCommands.IsCommand(args))
     return StoreCommands.Run(args);
 }
 
+if (HistoryCommand.IsCommand(args))
+{
+    return HistoryCommand.Run(args);
+}
+
 // `--simulate` is demo mode: a stream of plausible activities through this host's own API.
 var simulate = args.Contains("--simulate");
 var builder = WebApplication.CreateBuilder(args.Where(a => a != "--simulate").ToArray());

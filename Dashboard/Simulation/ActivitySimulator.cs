@@ -28,16 +28,7 @@ internal sealed partial class ActivitySimulator(
     IOptions<SimulatorOptions> options, ILogger<ActivitySimulator> logger)
     : BackgroundService
 {
-    private static readonly Dictionary<string, string[]> Titles = new()
-    {
-        ["industry"] = ["走访重点企业协调解决用工难题", "助推重点项目建成投产现场服务", "企业技术改造政策上门辅导"],
-        ["investment"] = ["招商项目洽谈对接服务", "在谈项目跟踪服务", "产业链招商政策宣讲"],
-        ["business-environment"] = ["“高效办成一件事”窗口帮办", "企业开办全程代办服务", "营商环境问题收集与督办"],
-        ["urban"] = ["老旧小区改造入户征求意见", "磨憨口岸城市规划现场踏勘", "背街小巷环境整治"],
-        ["ecology"] = ["滇池蓝藻巡查", "禁渔政策宣传", "河湖岸线巡查整治"],
-        ["governance"] = ["邻里纠纷调解", "院坝协商议事会", "物业联盟专项工作会"],
-        ["livelihood"] = ["城乡居民养老保险政策入户宣讲", "高龄补贴认证上门服务", "关爱老人志愿服务"],
-    };
+    private readonly SampleActivities _samples = new(roster);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -99,33 +90,28 @@ internal sealed partial class ActivitySimulator(
 
     private object Next(Random random)
     {
-        // The named teams are busier than the samples, as they would be on a real wall.
-        var team = random.Next(3) == 0 ? roster.Teams[random.Next(Math.Min(4, roster.Teams.Length))] : roster.Teams[random.Next(roster.Teams.Length)];
-        var domain = team.Domains.Length > 0 && random.Next(4) > 0 ? team.Domains[random.Next(team.Domains.Length)] : ServiceDomains.All[random.Next(7)].Code;
-        var district = random.Next(3) > 0 ? team.HomeDistrict : Districts.All[random.Next(Districts.All.Count)].Code;
-        var partners = random.Next(5) == 0 && roster.Enterprises.Length > 0 ? new[] { roster.Enterprises[random.Next(roster.Enterprises.Length)].Id } : [];
-        var enterpriseWork = domain is "industry" or "investment" or "business-environment";
+        var activity = _samples.Next(random, clock.GetUtcNow().AddMinutes(-random.Next(5, 240)));
         return new
         {
-            id = Guid.NewGuid(),
-            teamId = team.Id,
-            occurredAt = DateTimeOffset.UtcNow.ToOffset(BeijingTime.Offset).AddMinutes(-random.Next(5, 240)).ToString("yyyy-MM-ddTHH:mm:sszzz"),
-            domain,
-            district,
-            place = Districts.Find(district)!.NameZh,
-            title = Titles[domain][random.Next(Titles[domain].Length)],
-            participants = random.Next(3, Math.Max(4, Math.Min(team.Members, 30))),
+            id = activity.Id,
+            teamId = activity.TeamId,
+            occurredAt = activity.OccurredAt.ToString("yyyy-MM-ddTHH:mm:sszzz"),
+            domain = activity.Domain,
+            district = activity.District,
+            place = activity.Place,
+            title = activity.Title,
+            participants = activity.Participants,
             outcomes = new
             {
-                householdsVisited = enterpriseWork ? 0 : random.Next(0, 40),
-                residentsServed = enterpriseWork ? random.Next(0, 10) : random.Next(5, 150),
-                enterprisesServed = enterpriseWork ? random.Next(1, 8) : 0,
-                problemsSolved = random.Next(0, 6),
-                disputesMediated = domain == "governance" ? random.Next(0, 3) : 0,
-                policySessions = random.Next(0, 2),
-                projectsLanded = domain is "industry" or "investment" && random.Next(10) == 0 ? 1 : 0,
+                householdsVisited = activity.Outcomes.HouseholdsVisited,
+                residentsServed = activity.Outcomes.ResidentsServed,
+                enterprisesServed = activity.Outcomes.EnterprisesServed,
+                problemsSolved = activity.Outcomes.ProblemsSolved,
+                disputesMediated = activity.Outcomes.DisputesMediated,
+                policySessions = activity.Outcomes.PolicySessions,
+                projectsLanded = activity.Outcomes.ProjectsLanded,
             },
-            partners,
+            partners = activity.Partners,
         };
     }
 
