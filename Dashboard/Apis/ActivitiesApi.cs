@@ -94,9 +94,9 @@ internal static class ActivitiesApi
             return Problems.Invalid("activityId", "The activity id is a GUID.");
         }
 
-        var claim = await grains.GetGrain<IActivityGrain>(id).GetClaim();
-        var stored = claim is null ? null : await grains.GetGrain<IActivityLogChunkGrain>(claim.ChunkKey).Find(id);
-        return stored is null ? Problems.NotFound("activityId", "No activity with this id is stored.") : TypedResults.Ok(stored);
+        var location = await grains.GetGrain<IActivityIndexGrain>(ActivityIndex.Key).Find(id);
+        var revisions = location is null ? [] : await grains.GetGrain<IServiceTeamGrain>(location.TeamId).GetRevisions(id);
+        return revisions.IsDefaultOrEmpty ? Problems.NotFound("activityId", "No activity with this id is stored.") : TypedResults.Ok(revisions[^1]);
     }
 
     /// <summary>
@@ -229,13 +229,13 @@ internal static class ActivitiesApi
 
     private static async Task<(Guid Id, CorrectionResult Result)> Verify(Guid id, string actor, IGrainFactory grains)
     {
-        var claim = await grains.GetGrain<IActivityGrain>(id).GetClaim();
-        if (claim is null)
+        var location = await grains.GetGrain<IActivityIndexGrain>(ActivityIndex.Key).Find(id);
+        if (location is null)
         {
             return (id, new CorrectionResult { Outcome = CorrectionOutcome.NotFound });
         }
 
-        var result = await grains.GetGrain<IServiceTeamGrain>(claim.TeamId).Correct(new ActivityCorrection { ActivityId = id, Verify = true, Actor = actor });
+        var result = await grains.GetGrain<IServiceTeamGrain>(location.TeamId).Correct(new ActivityCorrection { ActivityId = id, Verify = true, Actor = actor });
 
         // A voided activity has nothing left to verify.
         return (id, result is { Outcome: CorrectionOutcome.Unchanged, Activity.Voided: true } ? result with { Outcome = CorrectionOutcome.AlreadyVoided } : result);
@@ -248,8 +248,8 @@ internal static class ActivitiesApi
             return Problems.Invalid("activityId", "The activity id is a GUID.");
         }
 
-        var claim = await grains.GetGrain<IActivityGrain>(id).GetClaim();
-        var revisions = claim is null ? [] : await grains.GetGrain<IServiceTeamGrain>(claim.TeamId).GetRevisions(id);
+        var location = await grains.GetGrain<IActivityIndexGrain>(ActivityIndex.Key).Find(id);
+        var revisions = location is null ? [] : await grains.GetGrain<IServiceTeamGrain>(location.TeamId).GetRevisions(id);
         if (revisions.IsDefaultOrEmpty)
         {
             return Problems.NotFound("activityId", "No activity with this id is stored.");
@@ -300,14 +300,14 @@ internal static class ActivitiesApi
     /// <summary>The activity's team, when it exists and the caller may correct that team's activities.</summary>
     private static async Task<(string? TeamId, IResult? Problem)> OwnerOf(Guid id, System.Security.Claims.ClaimsPrincipal user, IGrainFactory grains)
     {
-        var claim = await grains.GetGrain<IActivityGrain>(id).GetClaim();
-        if (claim is null)
+        var location = await grains.GetGrain<IActivityIndexGrain>(ActivityIndex.Key).Find(id);
+        if (location is null)
         {
             return (null, Problems.NotFound("activityId", "No activity with this id is stored."));
         }
 
-        return user.MayWriteFor(claim.TeamId)
-            ? (claim.TeamId, null)
+        return user.MayWriteFor(location.TeamId)
+            ? (location.TeamId, null)
             : (null, Problems.Status(StatusCodes.Status403Forbidden, "teamId", "Not your team", "A team leader corrects their own team's activities only."));
     }
 

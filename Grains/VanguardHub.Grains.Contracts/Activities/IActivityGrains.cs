@@ -3,23 +3,71 @@ using System.Collections.Immutable;
 namespace VanguardHub.Contracts.Activities;
 
 /// <summary>
-/// Where an activity id belongs: which team claimed it, with what content, and in which log chunk it is kept.
-/// Keyed by the activity's id, so a resend finds its first attempt without scanning any log.
+/// Every activity id in the store and where it belongs (team, month, content), held in memory and persisted as an
+/// append-only series of pages. A resend finds its first attempt here without scanning any log, and ids from many
+/// teams are claimed together: one page write covers every claim that arrived while the previous one was stored.
+/// </summary>
+[Alias("vh.IActivityIndexGrain")]
+public interface IActivityIndexGrain : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// Claims each id that nobody holds; answers, in order, null for each claimed now (durably) and the holding
+    /// location for the others. The same id twice in one call: the first claims it, the second is told it is held.
+    /// </summary>
+    [Alias("Claim"), Orleans.Concurrency.AlwaysInterleave]
+    Task<ImmutableArray<ActivityLocation?>> Claim(ImmutableArray<ActivityLocation> locations);
+
+    [Alias("Find"), Orleans.Concurrency.AlwaysInterleave]
+    Task<ActivityLocation?> Find(Guid activityId);
+}
+
+/// <summary>The one activity index of the store.</summary>
+public static class ActivityIndex
+{
+    public const long Key = 0;
+}
+
+/// <summary>Where an activity id belongs: which team claimed it, for which month, with what content.</summary>
+[GenerateSerializer, Immutable, Alias("vh.ActivityLocation")]
+public sealed record ActivityLocation
+{
+    [Id(0)] public required Guid ActivityId { get; init; }
+    [Id(1)] public required string TeamId { get; init; }
+    /// <summary>The Beijing-time month ("yyyyMM") the activity is logged under; a correction never changes it.</summary>
+    [Id(2)] public required string MonthKey { get; init; }
+    /// <summary>The first 64 bits of the content fingerprint of the activity as first sent.</summary>
+    [Id(3)] public required long Fingerprint { get; init; }
+
+    public static ActivityLocation Of(ActivityRecord activity) => new()
+    {
+        ActivityId = activity.Id,
+        TeamId = activity.TeamId,
+        MonthKey = Catalog.BeijingTime.MonthKeyOf(activity.OccurredAt),
+        Fingerprint = FingerprintOf(activity),
+    };
+
+    public static long FingerprintOf(ActivityRecord activity) =>
+        long.Parse(activity.ContentFingerprint().AsSpan(0, 16), System.Globalization.NumberStyles.HexNumber);
+}
+
+/// <summary>A bounded page of the activity index; only the last page is ever written.</summary>
+[Alias("vh.IActivityIndexPageGrain")]
+public interface IActivityIndexPageGrain : IGrainWithIntegerKey
+{
+    [Alias("Append")]
+    Task Append(ImmutableArray<ActivityLocation> locations);
+
+    [Alias("GetLocations"), Orleans.Concurrency.ReadOnly]
+    Task<ImmutableArray<ActivityLocation>> GetLocations();
+}
+
+/// <summary>
+/// Where an activity id was claimed before the activity index existed, one grain per id. Read only to complete an
+/// append that such a store had cut short; new ids are claimed in the index.
 /// </summary>
 [Alias("vh.IActivityGrain")]
 public interface IActivityGrain : IGrainWithGuidKey
 {
-    /// <summary>Stores <paramref name="claim"/> unless the id is already claimed; returns null when stored now, else the claim that holds.</summary>
-    [Alias("Claim")]
-    Task<ActivityClaim?> Claim(ActivityClaim claim);
-
-    /// <summary>
-    /// Overwrites the claim (same team, same original content): to take over one whose first attempt never reached the
-    /// log, or to point it at the activity's latest revision after a correction.
-    /// </summary>
-    [Alias("Replace")]
-    Task Replace(ActivityClaim claim);
-
     [Alias("GetClaim")]
     Task<ActivityClaim?> GetClaim();
 }
@@ -30,7 +78,6 @@ public sealed record ActivityClaim
     [Id(0)] public required string TeamId { get; init; }
     [Id(1)] public required string Fingerprint { get; init; }
     [Id(2)] public required string ChunkKey { get; init; }
-    /// <summary>The record as it was about to be appended, so an interrupted append can be completed.</summary>
     [Id(3)] public required ActivityRecord Activity { get; init; }
 }
 

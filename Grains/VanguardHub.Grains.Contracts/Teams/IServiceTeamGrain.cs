@@ -29,6 +29,10 @@ public interface IServiceTeamGrain : IGrainWithStringKey
     [Alias("GetRevisions"), Orleans.Concurrency.AlwaysInterleave]
     Task<ImmutableArray<ActivityRecord>> GetRevisions(Guid activityId);
 
+    /// <summary>Where each activity in this team's log belongs: what the activity index is built from.</summary>
+    [Alias("GetLocations"), Orleans.Concurrency.AlwaysInterleave]
+    Task<ImmutableArray<ActivityLocation>> GetLocations();
+
     /// <summary>Recomputes every aggregate from the stored log and compares it with what the team holds.</summary>
     [Alias("Audit"), Orleans.Concurrency.AlwaysInterleave]
     Task<TeamAudit> Audit();

@@ -12,9 +12,9 @@ using VanguardHub.Grains.Infrastructure;
 namespace VanguardHub.Grains.Teams;
 
 /// <summary>
-/// A service team. Logging an activity: claim its id (so a resend is recognised), count it here, append it to one
-/// bounded log chunk, tell its partner enterprises, report the new standing to the city board. Each step writes a
-/// bounded amount, whatever the history; the acknowledgement goes out only after all of it is stored.
+/// A service team. Logging an activity: claim its id in the activity index (so a resend is recognised), count it here,
+/// append it to one bounded log chunk, tell its partner enterprises, report the new standing to the city board. Each
+/// step writes a bounded amount, whatever the history; the acknowledgement goes out only after all of it is stored.
 /// </summary>
 internal sealed partial class ServiceTeamGrain(
     [PersistentState("team", GrainStorage.Name)] IPersistentState<TeamState> state,
@@ -46,7 +46,8 @@ internal sealed partial class ServiceTeamGrain(
 
     /// <summary>
     /// Group commit: activities that arrive while a batch is being stored wait for the next batch, and a whole batch
-    /// costs one write of this team, one per log chunk and one per partner enterprise it touches (plus each id's claim).
+    /// costs one write of this team, one per log chunk and one per partner enterprise it touches, plus its share of an
+    /// index page write (the index stores the claims of many teams' batches together).
     /// Each caller is answered once its batch is durable.
     /// </summary>
     public Task<LogResult> LogActivity(ActivityRecord activity)
@@ -112,7 +113,7 @@ internal sealed partial class ServiceTeamGrain(
         // The same id twice in one batch: the later ones get the first one's answer.
         var distinct = batch.DistinctBy(r => r.Activity.Id).ToList();
 
-        // Plan where each goes, as if all were new; claims record that plan so a cut-short append can be completed.
+        // Plan where each goes, as if all were new; the pending appends record that plan so a cut-short append can be completed.
         var fills = State.Months.ToDictionary(m => m.Key, m => (m.Value.Chunks, m.Value.LastChunkFill));
         var now = clock.GetUtcNow();
         var sequence = State.LogLength;
@@ -123,61 +124,53 @@ internal sealed partial class ServiceTeamGrain(
             var index = chunks == 0 ? 0 : fill >= _options.EffectiveChunkCapacity ? chunks : chunks - 1;
             fills[monthKey] = index == chunks ? (chunks + 1, 1) : (chunks, fill + 1);
             var record = request.Activity with { RecordedAt = now, Sequence = sequence++ };
-            var claim = new ActivityClaim
-            {
-                TeamId = TeamId,
-                Fingerprint = request.Activity.ContentFingerprint(),
-                ChunkKey = ActivityLogKeys.Chunk(TeamId, monthKey, index),
-                Activity = record,
-            };
-            return (request, claim, monthKey);
+            return (Location: ActivityLocation.Of(request.Activity), Record: record, ChunkKey: ActivityLogKeys.Chunk(TeamId, monthKey, index));
         }).ToList();
 
-        var claimed = await Task.WhenAll(planned.Select(p => GrainFactory.GetGrain<IActivityGrain>(p.request.Activity.Id).Claim(p.claim)));
+        var claimed = await GrainFactory.GetGrain<IActivityIndexGrain>(ActivityIndex.Key).Claim([.. planned.Select(p => p.Location)]);
         var answers = new Dictionary<Guid, LogResult>();
-        var fresh = new List<(ActivityClaim Claim, string MonthKey)>();
+        var fresh = new List<(ActivityRecord Record, string ChunkKey)>();
         for (var i = 0; i < planned.Count; i++)
         {
-            var (request, claim, monthKey) = planned[i];
+            var (location, record, chunkKey) = planned[i];
             if (claimed[i] is not { } existing)
             {
-                fresh.Add((claim, monthKey));
+                fresh.Add((record, chunkKey));
                 continue;
             }
 
-            if (existing.TeamId != TeamId || existing.Fingerprint != claim.Fingerprint)
+            if (existing.TeamId != TeamId || existing.Fingerprint != location.Fingerprint)
             {
-                answers[claim.Activity.Id] = new LogResult { Outcome = LogOutcome.IdConflict, Activity = existing.TeamId == TeamId ? existing.Activity : null };
+                answers[record.Id] = new LogResult { Outcome = LogOutcome.IdConflict, Activity = existing.TeamId == TeamId ? await FindStored(existing) : null };
             }
             else if (await FindStored(existing) is { } stored)
             {
-                answers[claim.Activity.Id] = new LogResult { Outcome = LogOutcome.AlreadyStored, Activity = stored };
+                answers[record.Id] = new LogResult { Outcome = LogOutcome.AlreadyStored, Activity = stored };
             }
             else
             {
-                // The first attempt was cut short before it was counted: its claim is stale, take it over.
-                LogStaleClaim(logger, claim.Activity.Id, TeamId);
-                await GrainFactory.GetGrain<IActivityGrain>(claim.Activity.Id).Replace(claim);
-                fresh.Add((claim, monthKey));
+                // The first attempt was cut short before it was counted: its claim (same team, month and content) stands, store it now.
+                LogStaleClaim(logger, record.Id, TeamId);
+                fresh.Add((record, chunkKey));
             }
         }
 
         if (fresh.Count > 0)
         {
-            foreach (var (claim, monthKey) in fresh)
+            foreach (var (record, chunkKey) in fresh)
             {
-                Count(claim.Activity, monthKey, claim.ChunkKey);
+                Count(record, chunkKey);
             }
 
             State.LogLength = sequence;
-            State.PendingAppends = [.. fresh.Select(f => new PendingAppend { ActivityId = f.Claim.Activity.Id, ChunkKey = f.Claim.ChunkKey })];
+            State.PendingAppends = [.. fresh.Select(f => new PendingAppend { ActivityId = f.Record.Id, ChunkKey = f.ChunkKey, Record = f.Record })];
             await state.WriteStateAsync();
 
-            await AppendAndNotify(fresh.Select(f => (f.Claim.ChunkKey, f.Claim.Activity)).ToList());
+            await AppendAndNotify(fresh);
             ReportStanding();
-            foreach (var (claim, _) in fresh)
+            foreach (var (record, _) in fresh)
             {
-                answers[claim.Activity.Id] = new LogResult { Outcome = LogOutcome.Created, Activity = claim.Activity };
+                answers[record.Id] = new LogResult { Outcome = LogOutcome.Created, Activity = record };
             }
         }
 
@@ -214,8 +207,8 @@ internal sealed partial class ServiceTeamGrain(
     /// </summary>
     private async Task<CorrectionResult> CorrectUnderLock(ActivityCorrection correction)
     {
-        var claim = await GrainFactory.GetGrain<IActivityGrain>(correction.ActivityId).GetClaim();
-        if (claim is null || claim.TeamId != TeamId || await FindStored(claim) is not { } current)
+        var location = await GrainFactory.GetGrain<IActivityIndexGrain>(ActivityIndex.Key).Find(correction.ActivityId);
+        if (location is null || location.TeamId != TeamId || await FindStored(location) is not { } current)
         {
             return new CorrectionResult { Outcome = CorrectionOutcome.NotFound };
         }
@@ -303,7 +296,7 @@ internal sealed partial class ServiceTeamGrain(
         State.PendingAppends = [new PendingAppend { ActivityId = next.Id, ChunkKey = chunkKey, Record = next, Previous = current }];
         await state.WriteStateAsync();
 
-        await AppendCorrection(claim, chunkKey, current, next);
+        await AppendCorrection(chunkKey, current, next);
         ReportStanding();
         return new CorrectionResult
         {
@@ -312,28 +305,28 @@ internal sealed partial class ServiceTeamGrain(
         };
     }
 
-    /// <summary>The log, the enterprises that the old or the new revision involves, then the claim; each step safe to repeat.</summary>
-    private async Task AppendCorrection(ActivityClaim claim, string chunkKey, ActivityRecord previous, ActivityRecord next)
+    /// <summary>The log, then the enterprises that the old or the new revision involves; each step safe to repeat.</summary>
+    private async Task AppendCorrection(string chunkKey, ActivityRecord previous, ActivityRecord next)
     {
         await GrainFactory.GetGrain<IActivityLogChunkGrain>(chunkKey).Append([next]);
         var change = new ActivityChange { Previous = previous, Current = next };
         await Task.WhenAll(previous.Partners.Union(next.Partners).Select(p => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(p).Correct([change])));
-        await GrainFactory.GetGrain<IActivityGrain>(next.Id).Replace(claim with { ChunkKey = chunkKey, Activity = next });
     }
 
     public async Task<ImmutableArray<ActivityRecord>> GetRevisions(Guid activityId)
     {
-        var claim = await GrainFactory.GetGrain<IActivityGrain>(activityId).GetClaim();
-        if (claim is null || claim.TeamId != TeamId)
+        var location = await GrainFactory.GetGrain<IActivityIndexGrain>(ActivityIndex.Key).Find(activityId);
+        if (location is null || location.TeamId != TeamId || !State.Months.TryGetValue(location.MonthKey, out var month))
         {
             return [];
         }
 
-        var monthKey = BeijingTime.MonthKeyOf(claim.Activity.OccurredAt);
-        return State.Months.TryGetValue(monthKey, out var month)
-            ? [.. (await ReadMonth(monthKey, month)).Where(a => a.Id == activityId).OrderBy(a => a.Revision)]
-            : [];
+        return [.. (await ReadMonth(location.MonthKey, month)).Where(a => a.Id == activityId).OrderBy(a => a.Revision)];
     }
+
+    /// <summary>Where each activity of this log belongs, with the fingerprint of its content as first sent.</summary>
+    public async Task<ImmutableArray<ActivityLocation>> GetLocations() =>
+        [.. (await ReadWholeLog()).Where(a => a.Revision == 0).Select(ActivityLocation.Of)];
 
     public Task<TeamSummary> GetSummary() => Task.FromResult(new TeamSummary
     {
@@ -467,8 +460,9 @@ internal sealed partial class ServiceTeamGrain(
         };
     }
 
-    private void Count(ActivityRecord record, string monthKey, string chunkKey)
+    private void Count(ActivityRecord record, string chunkKey)
     {
+        var monthKey = BeijingTime.MonthKeyOf(record.OccurredAt);
         if (!State.Months.TryGetValue(monthKey, out var month))
         {
             State.Months[monthKey] = month = new MonthLog();
@@ -494,43 +488,47 @@ internal sealed partial class ServiceTeamGrain(
         State.AsOf = record.RecordedAt;
     }
 
-    private async Task<ActivityRecord?> FindStored(ActivityClaim claim)
+    /// <summary>The latest stored revision of a claimed activity of this team, from its month's chunks.</summary>
+    private async Task<ActivityRecord?> FindStored(ActivityLocation location)
     {
-        var stored = await GrainFactory.GetGrain<IActivityLogChunkGrain>(claim.ChunkKey).Find(claim.Activity.Id);
-        if (stored is null && State.PendingAppends.Any(p => p.ActivityId == claim.Activity.Id))
+        if (State.Months.TryGetValue(location.MonthKey, out var month)
+            && Revisions.Latest((await ReadMonth(location.MonthKey, month)).Where(a => a.Id == location.ActivityId)).FirstOrDefault() is { } stored)
         {
-            // Counted, but its append was cut short and not yet completed: complete it now.
-            await AppendAndNotify([(claim.ChunkKey, claim.Activity)]);
-            stored = claim.Activity;
+            return stored;
         }
 
-        return stored;
+        // Counted, but its append was cut short and not yet completed: complete it now.
+        if (State.PendingAppends.FirstOrDefault(p => p.ActivityId == location.ActivityId && p is { Record: not null, Previous: null }) is { } pending)
+        {
+            await AppendAndNotify([(pending.Record!, pending.ChunkKey)]);
+            return pending.Record;
+        }
+
+        return null;
     }
 
     /// <summary>Completes the appends of the last batch that was counted; after a crash some may be missing.</summary>
     private async Task CompletePendingAppends()
     {
-        var pending = new List<(string ChunkKey, ActivityRecord Activity)>();
+        var pending = new List<(ActivityRecord Activity, string ChunkKey)>();
         foreach (var correction in State.PendingAppends.Where(p => p is { Record: not null, Previous: not null }))
         {
-            var claim = await GrainFactory.GetGrain<IActivityGrain>(correction.ActivityId).GetClaim()
-                ?? throw new InvalidOperationException($"Team {TeamId}: the claim of corrected activity {correction.ActivityId} is missing.");
             LogCompletingAppend(logger, correction.ActivityId, TeamId);
-            await AppendCorrection(claim, correction.ChunkKey, correction.Previous!, correction.Record!);
+            await AppendCorrection(correction.ChunkKey, correction.Previous!, correction.Record!);
         }
 
-        foreach (var append in State.PendingAppends.Where(p => p.Record is null))
+        foreach (var append in State.PendingAppends.Where(p => p.Previous is null))
         {
             var stored = await GrainFactory.GetGrain<IActivityLogChunkGrain>(append.ChunkKey).Find(append.ActivityId);
             if (stored is null)
             {
-                var claim = await GrainFactory.GetGrain<IActivityGrain>(append.ActivityId).GetClaim()
-                    ?? throw new InvalidOperationException($"Team {TeamId}: the claim of counted activity {append.ActivityId} is missing.");
-                stored = claim.Activity;
+                // A store from before the activity index keeps the record in the id's own claim.
+                stored = append.Record ?? (await GrainFactory.GetGrain<IActivityGrain>(append.ActivityId).GetClaim())?.Activity
+                    ?? throw new InvalidOperationException($"Team {TeamId}: the record of counted activity {append.ActivityId} is missing.");
                 LogCompletingAppend(logger, append.ActivityId, TeamId);
             }
 
-            pending.Add((append.ChunkKey, stored));
+            pending.Add((stored, append.ChunkKey));
         }
 
         // Chunks skip what they hold and enterprises what they counted, so doing it again is safe.
@@ -538,7 +536,7 @@ internal sealed partial class ServiceTeamGrain(
         ReportStanding();
     }
 
-    private async Task AppendAndNotify(IReadOnlyList<(string ChunkKey, ActivityRecord Activity)> appends)
+    private async Task AppendAndNotify(IReadOnlyList<(ActivityRecord Activity, string ChunkKey)> appends)
     {
         await Task.WhenAll(appends.GroupBy(a => a.ChunkKey).Select(chunk =>
             GrainFactory.GetGrain<IActivityLogChunkGrain>(chunk.Key).Append([.. chunk.Select(a => a.Activity)])));

@@ -41,7 +41,8 @@ public sealed record PendingAppend
 {
     [Id(0)] public required Guid ActivityId { get; init; }
     [Id(1)] public required string ChunkKey { get; init; }
-    /// <summary>For a correction: the new revision (an original's record is in its claim) and the one it replaces.</summary>
+    /// <summary>The record to append (absent in stores from before the activity index, whose claims hold it).</summary>
     [Id(2)] public ActivityRecord? Record { get; init; }
+    /// <summary>For a correction: the revision the record replaces.</summary>
     [Id(3)] public ActivityRecord? Previous { get; init; }
 }

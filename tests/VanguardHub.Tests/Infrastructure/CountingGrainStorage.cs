@@ -11,6 +11,7 @@ namespace VanguardHub.Tests.Infrastructure;
 internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSerializer serializer) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly ConcurrentDictionary<string, long> _bytes = new();
+    private readonly ConcurrentDictionary<string, int> _writes = new();
 
     /// <summary>Grain state names ("team", "chunk", ...) whose writes fail while present.</summary>
     public ConcurrentDictionary<string, bool> FailingStates { get; } = new();
@@ -19,7 +20,14 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
 
     public IReadOnlyDictionary<string, long> BytesByState => _bytes;
 
-    public void Reset() => _bytes.Clear();
+    /// <summary>Writes per grain state name since the last reset.</summary>
+    public IReadOnlyDictionary<string, int> WritesByState => _writes;
+
+    public void Reset()
+    {
+        _bytes.Clear();
+        _writes.Clear();
+    }
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 
@@ -31,6 +39,7 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
         }
 
         await inner.WriteStateAsync(stateName, grainId, grainState);
+        _writes.AddOrUpdate(stateName, 1, (_, n) => n + 1);
         _bytes.AddOrUpdate(stateName, serializer.Serialize(grainState.State).Length, (_, sum) => sum + serializer.Serialize(grainState.State).Length);
     }
 
