@@ -162,6 +162,30 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         report["storedActivities"]!.GetValue<long>().Should().BeGreaterThanOrEqualTo(acknowledgedBeforeBackup);
     }
 
+    [Fact]
+    public async Task Generate_history_fills_an_empty_store_that_then_checks_out_and_refuses_a_second_time()
+    {
+        var serviceId = $"history-{Guid.NewGuid():N}";
+        var folder = Path.Combine(_folder.Path, "history");
+        string[] arguments = ["generate-history", "300", "--days", "90", $"--Storage:DataDirectory={folder}", $"--Orleans:ServiceId={serviceId}",
+            $"--Orleans:SiloPort={FreePorts.Next()}", $"--Orleans:GatewayPort={FreePorts.Next()}"];
+        var (code, text) = await DashboardProcess.RunCommandAsync(arguments);
+        output.WriteLine(text);
+        code.Should().Be(0, text);
+        text.Should().Contain("generated 300 activities over 90 days");
+
+        var (again, refusal) = await DashboardProcess.RunCommandAsync(arguments);
+        again.Should().Be(1);
+        refusal.Should().Contain("already holds activities");
+
+        await using var app = await DashboardProcess.StartAsync(folder, FreePorts.Next(), serviceId);
+        using var client = await app.ClientAsync(Roles.Admin);
+        var report = await client.GetJson("/api/admin/consistency");
+        report["consistent"]!.GetValue<bool>().Should().BeTrue();
+        report["storedActivities"]!.GetValue<long>().Should().Be(300);
+        await Poll.Until(async () => (await client.GetJson("/api/board"))["totals"]!["activities"]!.GetValue<int>() == 300);
+    }
+
     private static Task Writers(Uri address, string token, ConcurrentBag<ActivityRecord> acknowledged, CancellationToken stop)
     {
         return Task.WhenAll(Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
