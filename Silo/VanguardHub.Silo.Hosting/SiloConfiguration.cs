@@ -84,6 +84,7 @@ public static class SiloConfiguration
             silo.AddVanguardHubGrains(builder.Configuration);
             configure?.Invoke(silo);
         });
+        builder.Services.AddHostedService<ActivityIndexWarmUp>();
         return builder;
     }
 

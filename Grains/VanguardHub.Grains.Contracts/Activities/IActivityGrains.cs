@@ -50,15 +50,15 @@ public sealed record ActivityLocation
         long.Parse(activity.ContentFingerprint().AsSpan(0, 16), System.Globalization.NumberStyles.HexNumber);
 }
 
-/// <summary>A bounded page of the activity index; only the last page is ever written.</summary>
+/// <summary>
+/// A bounded page of the activity index; only the last page is ever written. The index reads the pages straight
+/// from storage when it starts.
+/// </summary>
 [Alias("vh.IActivityIndexPageGrain")]
 public interface IActivityIndexPageGrain : IGrainWithIntegerKey
 {
     [Alias("Append")]
     Task Append(ImmutableArray<ActivityLocation> locations);
-
-    [Alias("GetLocations"), Orleans.Concurrency.ReadOnly]
-    Task<ImmutableArray<ActivityLocation>> GetLocations();
 }
 
 /// <summary>

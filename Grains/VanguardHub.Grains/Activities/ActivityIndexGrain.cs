@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Teams;
@@ -23,7 +26,8 @@ internal sealed partial class ActivityIndexGrain(
     private const int PagesReadTogether = 32;
 
     private readonly Dictionary<Guid, Slot> _held = [];
-    private readonly Dictionary<string, string> _months = new(StringComparer.Ordinal);
+    private readonly List<string> _teams = [];
+    private readonly Dictionary<string, short> _teamNumbers = new(StringComparer.Ordinal);
     private readonly List<PendingClaim> _queue = [];
     private Task? _writing;
     private int _pages;
@@ -39,7 +43,7 @@ internal sealed partial class ActivityIndexGrain(
     }
 
     public Task<ActivityLocation?> Find(Guid activityId) =>
-        Task.FromResult(_held.TryGetValue(activityId, out var slot) ? slot.At(activityId) : null);
+        Task.FromResult(_held.TryGetValue(activityId, out var slot) ? At(activityId, slot) : null);
 
     public Task<ImmutableArray<ActivityLocation?>> Claim(ImmutableArray<ActivityLocation> locations)
     {
@@ -85,7 +89,7 @@ internal sealed partial class ActivityIndexGrain(
         {
             if (_held.TryGetValue(location.ActivityId, out var slot))
             {
-                return slot.At(location.ActivityId);
+                return At(location.ActivityId, slot);
             }
 
             if (claimedNow.TryGetValue(location.ActivityId, out var first))
@@ -136,12 +140,21 @@ internal sealed partial class ActivityIndexGrain(
         }
     }
 
+    /// <summary>
+    /// Reads the pages straight from storage, many at a time: a page is read here once per activation, so it need not
+    /// become a grain (only the last page does, when it is written).
+    /// </summary>
     private async Task ReadPages()
     {
+        var storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
         for (var first = 0; ; first += PagesReadTogether)
         {
-            var pages = await Task.WhenAll(Enumerable.Range(first, PagesReadTogether)
-                .Select(i => GrainFactory.GetGrain<IActivityIndexPageGrain>(i).GetLocations()));
+            var pages = await Task.WhenAll(Enumerable.Range(first, PagesReadTogether).Select(async i =>
+            {
+                var page = new GrainState<ActivityIndexPageGrain.State>(new ActivityIndexPageGrain.State());
+                await storage.ReadStateAsync(ActivityIndexPageGrain.StateName, GrainFactory.GetGrain<IActivityIndexPageGrain>(i).GetGrainId(), page);
+                return page.State?.Locations ?? [];
+            }));
             foreach (var page in pages)
             {
                 if (page.IsDefaultOrEmpty)
@@ -184,20 +197,25 @@ internal sealed partial class ActivityIndexGrain(
 
     private void Hold(ActivityLocation location)
     {
-        // One string per team and per month, however many ids: the index is mostly these slots.
-        var team = roster.FindTeam(location.TeamId)?.Id ?? location.TeamId;
-        if (!_months.TryGetValue(location.MonthKey, out var month))
+        if (!_teamNumbers.TryGetValue(location.TeamId, out var team))
         {
-            _months[location.MonthKey] = month = location.MonthKey;
+            _teamNumbers[location.TeamId] = team = checked((short)_teams.Count);
+            _teams.Add(location.TeamId);
         }
 
-        _held.TryAdd(location.ActivityId, new Slot(team, month, location.Fingerprint));
+        _held.TryAdd(location.ActivityId, new Slot(team, int.Parse(location.MonthKey, CultureInfo.InvariantCulture), location.Fingerprint));
     }
 
-    private readonly record struct Slot(string TeamId, string MonthKey, long Fingerprint)
+    private ActivityLocation At(Guid activityId, Slot slot) => new()
     {
-        public ActivityLocation At(Guid activityId) => new() { ActivityId = activityId, TeamId = TeamId, MonthKey = MonthKey, Fingerprint = Fingerprint };
-    }
+        ActivityId = activityId,
+        TeamId = _teams[slot.Team],
+        MonthKey = slot.Month.ToString(CultureInfo.InvariantCulture),
+        Fingerprint = slot.Fingerprint,
+    };
+
+    /// <summary>16 bytes a slot (the index is mostly these): the team by number, the month as yyyyMM.</summary>
+    private readonly record struct Slot(short Team, int Month, long Fingerprint);
 
     private sealed record PendingClaim(ImmutableArray<ActivityLocation> Locations, TaskCompletionSource<ImmutableArray<ActivityLocation?>> Result);
 
@@ -213,8 +231,10 @@ internal sealed partial class ActivityIndexGrain(
 }
 
 internal sealed class ActivityIndexPageGrain(
-    [PersistentState("indexpage", GrainStorage.Name)] IPersistentState<ActivityIndexPageGrain.State> state) : Grain, IActivityIndexPageGrain
+    [PersistentState(ActivityIndexPageGrain.StateName, GrainStorage.Name)] IPersistentState<ActivityIndexPageGrain.State> state) : Grain, IActivityIndexPageGrain
 {
+    public const string StateName = "indexpage";
+
     public async Task Append(ImmutableArray<ActivityLocation> locations)
     {
         state.State.Locations = state.State.Locations.AddRange(locations);
@@ -228,17 +248,6 @@ internal sealed class ActivityIndexPageGrain(
             DeactivateOnIdle();
             throw;
         }
-    }
-
-    public Task<ImmutableArray<ActivityLocation>> GetLocations()
-    {
-        // A full page is never written again: the index reads it once, and it need not stay in memory.
-        if (state.State.Locations.Length >= ActivityIndexGrain.PageCapacity)
-        {
-            DeactivateOnIdle();
-        }
-
-        return Task.FromResult(state.State.Locations);
     }
 
     [GenerateSerializer, Alias("vh.ActivityIndexPageGrain.State")]
