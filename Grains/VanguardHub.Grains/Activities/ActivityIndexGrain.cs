@@ -134,6 +134,13 @@ internal sealed partial class ActivityIndexGrain(
 
         await Task.WhenAll(writes);
         (_pages, _lastPageFill) = (pages, fill);
+        if (pages > state.State.Pages)
+        {
+            // Once per page: how many there are, so the next activation sizes its table once.
+            state.State.Pages = pages;
+            await state.WriteStateAsync();
+        }
+
         foreach (var location in locations)
         {
             Hold(location);
@@ -147,6 +154,7 @@ internal sealed partial class ActivityIndexGrain(
     private async Task ReadPages()
     {
         var storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+        _held.EnsureCapacity(state.State.Pages * PageCapacity);
         for (var first = 0; ; first += PagesReadTogether)
         {
             var pages = await Task.WhenAll(Enumerable.Range(first, PagesReadTogether).Select(async i =>
@@ -224,6 +232,9 @@ internal sealed partial class ActivityIndexGrain(
     {
         /// <summary>The ids of activities logged before the index existed have been added.</summary>
         [Id(0)] public bool Built { get; set; }
+
+        /// <summary>Pages started so far (at least; the pages themselves are the truth).</summary>
+        [Id(1)] public int Pages { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Activity index built from the teams' logs: {Count} activity ids")]
