@@ -1,13 +1,16 @@
 using System.Collections.Immutable;
-using Microsoft.Extensions.Options;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Grains.Infrastructure;
 
 namespace VanguardHub.Grains.Activities;
 
+/// <summary>
+/// Timelines read whole months, so a chunk that was read leaves memory two idle minutes later rather than after the
+/// default's quarter of an hour: reading every team's whole history does not keep it all resident for long.
+/// </summary>
+[CollectionAgeLimit(Minutes = 2)]
 internal sealed class ActivityLogChunkGrain(
-    [PersistentState("chunk", GrainStorage.Name)] IPersistentState<ActivityLogChunkGrain.State> state,
-    IOptions<ActivityLogOptions> options) : Grain, IActivityLogChunkGrain
+    [PersistentState("chunk", GrainStorage.Name)] IPersistentState<ActivityLogChunkGrain.State> state) : Grain, IActivityLogChunkGrain
 {
     public async Task Append(ImmutableArray<ActivityRecord> activities)
     {
@@ -31,17 +34,7 @@ internal sealed class ActivityLogChunkGrain(
         }
     }
 
-    public Task<ImmutableArray<ActivityRecord>> GetActivities()
-    {
-        // A full chunk takes no more appends: once read it need not stay in memory, or reading every team's whole
-        // timeline would keep the whole history there. A month's last chunk stays for the appends to come.
-        if (state.State.Activities.Length >= options.Value.EffectiveChunkCapacity)
-        {
-            DeactivateOnIdle();
-        }
-
-        return Task.FromResult(state.State.Activities);
-    }
+    public Task<ImmutableArray<ActivityRecord>> GetActivities() => Task.FromResult(state.State.Activities);
 
     /// <summary>The latest revision of the activity this chunk holds.</summary>
     public Task<ActivityRecord?> Find(Guid activityId) =>
