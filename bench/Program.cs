@@ -3,6 +3,11 @@ using VanguardHub.Bench;
 // VanguardHub benchmarks: dotnet run -c Release --project bench -- <scenario> [options]
 //   ingest  durable ingest from many concurrent clients, against a no-op endpoint in the same run
 //   push    latency from the 201 to the wall receiving the snapshot that contains the activity
+//   fanout  1,000 wall clients on one node, each receiving every snapshot: delivery lag, clients dropped
+//   history ingest on an empty store against the same on a store holding --history activities (default 1,000,000)
+//   memory  RSS with 58 teams, 1,000 enterprises and --history activities, after every team's timeline is read
+//   startup first successful request after process start, on an empty store and on the --history store
+//   browser the wall in Chromium for --minutes (default 60) at 10 snapshots/s: JS heap and DOM nodes over time
 //   all     every scenario, each on its own fresh store
 // Options: --url URL (use a running service instead of starting one; VANGUARDHUB_ADMIN_PASSWORD must hold its admin password), --seconds N, --clients N, --walls N, --rate N,
 //          --out FILE (JSON results, default bench-results.json)
@@ -10,13 +15,13 @@ var scenario = args.FirstOrDefault() ?? "";
 var scenarios = scenario switch
 {
     "ingest" => new[] { "ingest" },
-    "push" => ["push"],
-    "all" => ["ingest", "push"],
+    "push" or "fanout" or "history" or "memory" or "startup" or "browser" => [scenario],
+    "all" => ["ingest", "push", "fanout", "history", "memory", "startup", "browser"],
     _ => [],
 };
 if (scenarios.Length == 0)
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--out FILE]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--out FILE]");
     return 2;
 }
 
@@ -24,11 +29,25 @@ var settings = Settings.Parse(args);
 var results = new List<ScenarioResult>();
 foreach (var name in scenarios)
 {
+    // These start (and restart) the service themselves, on stores they fill first.
+    if (name is "history" or "memory" or "startup")
+    {
+        results.Add(name switch
+        {
+            "history" => await HistoryScenarios.History(settings),
+            "memory" => await HistoryScenarios.Memory(settings),
+            _ => await HistoryScenarios.Startup(settings),
+        });
+        continue;
+    }
+
     using var app = settings.Url is null ? AppProcess.Start(settings.AppSettings) : null;
     var credentials = await Credentials.SignInAsync(settings.Url ?? app!.Address, Credentials.AdminPassword(app));
     results.Add(name switch
     {
         "ingest" => await IngestScenario.Run(settings, credentials, app),
+        "fanout" => await FanoutScenario.Run(settings, credentials, app),
+        "browser" => await BrowserScenario.Run(settings, credentials, app),
         _ => await PushScenario.Run(settings, credentials, app),
     });
 }
@@ -37,7 +56,9 @@ Report.Print(results);
 await Report.WriteJson(results, settings.Out);
 return results.All(r => r.Correct) ? 0 : 1;
 
-internal sealed record Settings(int Walls, int Rate, int Seconds, int Clients, Uri? Url, string Out, IReadOnlyDictionary<string, string> AppSettings)
+internal sealed record Settings(
+    int Walls, int Rate, int Seconds, int Clients, Uri? Url, string Out, IReadOnlyDictionary<string, string> AppSettings,
+    int History = 1_000_000, double Minutes = 60, bool WallsGiven = false, bool RateGiven = false)
 {
     public static Settings Parse(string[] args)
     {
@@ -52,6 +73,10 @@ internal sealed record Settings(int Walls, int Rate, int Seconds, int Clients, U
             // --set Section:Key=value, passed to the started app (e.g. --set ActivityLog:ChunkCapacity=16)
             args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length)
                 .Select(x => args[x.i + 1].Split('=', 2))
-                .ToDictionary(kv => kv[0].Replace(":", "__"), kv => kv.Length > 1 ? kv[1] : ""));
+                .ToDictionary(kv => kv[0].Replace(":", "__"), kv => kv.Length > 1 ? kv[1] : ""),
+            int.Parse(Value("--history") ?? "1000000"),
+            double.Parse(Value("--minutes") ?? "60", System.Globalization.CultureInfo.InvariantCulture),
+            Value("--walls") is not null,
+            Value("--rate") is not null);
     }
 }

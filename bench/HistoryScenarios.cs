@@ -1,0 +1,418 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace VanguardHub.Bench;
+
+/// <summary>
+/// The service with a long history (--history activities, 58 teams, 1,000 partner enterprises): ingest against an
+/// empty store and against the long one, memory after every timeline has been read, and the time from process start
+/// to the first successful request. Each run starts the service itself, on a fresh copy of one <see cref="PreparedStore"/>.
+/// </summary>
+internal static class HistoryScenarios
+{
+    private const double IngestRatioTarget = 0.90;
+    private const double RssTargetMB = 400;
+    private const int StartRuns = 3;
+
+    // The largest page GET /api/teams/{id}/activities serves.
+    private const int TimelinePageSize = 200;
+
+    private static readonly TimeSpan EmptyStartTarget = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StoreStartTarget = TimeSpan.FromSeconds(3);
+
+    // How long a start may take before the run counts as failed rather than slow.
+    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(120);
+
+    /// <summary>Target 4: ingest with the history stored runs at 90 % or more of the rate on an empty store.</summary>
+    public static async Task<ScenarioResult> History(Settings settings)
+    {
+        if (Refused("history", settings) is { } refused)
+        {
+            return refused;
+        }
+
+        var store = await PreparedStore.Get(settings.History);
+        Console.WriteLine("history: ingest on an empty store");
+        var empty = await Ingest(settings, store, withHistory: false);
+        Console.WriteLine($"history: ingest on a copy of the store holding {settings.History:N0} activities");
+        var stored = await Ingest(settings, store, withHistory: true);
+
+        // IngestScenario's rows: the no-op ceiling, then the durable ingest.
+        var (emptyNoop, emptyIngest) = (empty.Rows[0], empty.Rows[1]);
+        var (storedNoop, storedIngest) = (stored.Rows[0], stored.Rows[1]);
+        var ratio = storedIngest.PerSecond / emptyIngest.PerSecond;
+        var againstNoop = storedIngest.PerSecond / storedNoop.PerSecond / (emptyIngest.PerSecond / emptyNoop.PerSecond);
+        var met = ratio >= IngestRatioTarget;
+        Console.WriteLine($"history: with {settings.History:N0} stored, ingest runs at {ratio:P1} of the empty store's rate; the {IngestRatioTarget:P0} target is {(met ? "met" : "NOT met")}");
+
+        var label = $"{settings.History:N0} stored";
+        return new ScenarioResult("history", empty.Correct && stored.Correct,
+        [
+            emptyNoop with { Measure = "empty: no-op GET /healthz" },
+            emptyIngest with { Measure = "empty: POST /api/activities" },
+            storedNoop with { Measure = $"{label}: no-op GET /healthz" },
+            storedIngest with { Measure = $"{label}: POST /api/activities" },
+            new ResultRow("ingest rate, stored / empty", 0, double.NaN, double.NaN, double.NaN, double.NaN, null, null,
+                $"{ratio:F3}; target >= {IngestRatioTarget:F2}: {(met ? "met" : "NOT met")}; each against its run's no-op rate: {againstNoop:F3}"),
+        ]);
+    }
+
+    /// <summary>
+    /// Target 5: RSS at most 400 MB once every team's whole timeline has been read and every enterprise is active,
+    /// sampled right after the reads and 30 s and 60 s later.
+    /// </summary>
+    public static async Task<ScenarioResult> Memory(Settings settings)
+    {
+        if (Refused("memory", settings) is { } refused)
+        {
+            return refused;
+        }
+
+        var store = await PreparedStore.Get(settings.History);
+        using var app = AppProcess.Start(store.AppSettings(settings), store.DataDirectory);
+        var ready = app.RssMiB;
+        var credentials = await Credentials.SignInAsync(app.Address, app.AdminPassword);
+        using var client = credentials.AdminClient();
+        Console.WriteLine($"memory: RSS {ready:F0} MiB when ready, on a copy of the store holding {settings.History:N0} activities");
+
+        using var sampling = new CancellationTokenSource();
+        var peakDuringReads = SamplePeak(app, sampling.Token);
+        var clock = Stopwatch.StartNew();
+
+        var enterprises = (await client.GetFromJsonAsync<JsonElement>("/api/enterprises")).EnumerateArray()
+            .Select(e => e.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
+        var summariesRead = 0;
+        await Parallel.ForEachAsync(enterprises, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (id, cancel) =>
+        {
+            using var response = await client.GetAsync($"/api/enterprises/{id}", cancel);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                Interlocked.Increment(ref summariesRead);
+            }
+        });
+
+        var summariesTime = clock.Elapsed;
+        var teams = (await client.GetFromJsonAsync<JsonElement>("/api/teams")).EnumerateArray()
+            .Select(t => t.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
+        var latencies = new ConcurrentBag<double>();
+        var reads = new ConcurrentBag<TimelineRead>();
+        await Parallel.ForEachAsync(teams, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (team, _) =>
+            reads.Add(await ReadTimeline(client, team, latencies)));
+        var readTime = clock.Elapsed;
+        var timelinesTime = readTime - summariesTime;
+        await sampling.CancelAsync();
+        var peak = await peakDuringReads;
+
+        var afterReads = app.RssMiB;
+        var read = reads.Sum(r => (long)r.Read);
+        Console.WriteLine($"memory: read {read:N0} activities of {teams.Length} teams and {summariesRead:N0} enterprise summaries in {readTime.TotalSeconds:F0} s; RSS {afterReads:F0} MiB (peak during the reads {peak:F0} MiB)");
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        var after30 = app.RssMiB;
+        Console.WriteLine($"memory: RSS {after30:F0} MiB 30 s later");
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        var after60 = app.RssMiB;
+        Console.WriteLine($"memory: RSS {after60:F0} MiB 60 s later");
+
+        var board = (await client.GetFromJsonAsync<JsonElement>("/api/board")).GetProperty("totals").GetProperty("activities").GetInt64();
+        var wrong = reads.Where(r => !r.Whole).Select(r => r.Team).Order().ToArray();
+        var correct = wrong.Length == 0 && read == settings.History && board == settings.History
+            && enterprises.Length == PreparedStore.Enterprises && summariesRead == enterprises.Length;
+        Console.WriteLine($"memory: {read:N0} activities read of {settings.History:N0} generated; board total {board:N0}; {enterprises.Length:N0} enterprises, {summariesRead:N0} summaries read"
+            + (wrong.Length > 0 ? $"; timelines not read whole: {string.Join(", ", wrong)}" : ""));
+
+        var samples = new[] { afterReads, after30, after60 };
+        var max = samples.Max();
+        var met = MB(max) <= RssTargetMB;
+        Console.WriteLine($"memory: RSS after the reads at most {MB(max):F0} MB; the {RssTargetMB:F0} MB target is {(met ? "met" : "NOT met")}");
+        var pages = latencies.Order().ToArray();
+        return new ScenarioResult("memory", correct,
+        [
+            new ResultRow("RSS when ready", 1, double.NaN, double.NaN, double.NaN, double.NaN, ready, null, ""),
+            new ResultRow($"timeline pages of {teams.Length} teams, {TimelinePageSize} a page", pages.Length, pages.Length / timelinesTime.TotalSeconds,
+                Stats.Percentile(pages, 0.50), Stats.Percentile(pages, 0.95), Stats.Percentile(pages, 0.99), peak, null,
+                $"{read:N0} activities in {timelinesTime.TotalSeconds:F0} s, after {summariesRead:N0} enterprise summaries in {summariesTime.TotalSeconds:F0} s; RSS: peak during all the reads"),
+            new ResultRow("RSS after the reads: now, +30 s, +60 s", samples.Length, double.NaN, double.NaN, double.NaN, double.NaN, max, null,
+                $"{afterReads:F0} / {after30:F0} / {after60:F0} MiB; max {MB(max):F0} MB, last {MB(after60):F0} MB; target <= {RssTargetMB:F0} MB: {(met ? "met" : "NOT met")}"),
+        ]);
+    }
+
+    /// <summary>Target 6: the first successful request within 2 s of process start on an empty store, 3 s on the long one.</summary>
+    public static async Task<ScenarioResult> Startup(Settings settings)
+    {
+        if (Refused("startup", settings) is { } refused)
+        {
+            return refused;
+        }
+
+        var store = await PreparedStore.Get(settings.History);
+        var rows = new List<ResultRow>();
+        var correct = true;
+        foreach (var (label, data, expected, target) in new[]
+        {
+            ("empty store", null, 0, EmptyStartTarget),
+            ($"{settings.History:N0} stored", store.DataDirectory, settings.History, StoreStartTarget),
+        })
+        {
+            var healthz = new List<double>();
+            var readyz = new List<double>();
+            for (var run = 1; run <= StartRuns; run++)
+            {
+                var start = await TimeStart(store.AppSettings(settings), data);
+                healthz.Add(start.HealthzMs);
+                readyz.Add(start.ReadyzMs);
+                correct &= start.BoardActivities == expected;
+                Console.WriteLine($"startup: {label}, run {run}: first 200 of /healthz after {start.HealthzMs:F0} ms, of /readyz after {start.ReadyzMs:F0} ms; the board counts {start.BoardActivities:N0} activities");
+            }
+
+            rows.Add(StartRow($"{label}: first 200 of GET /healthz", healthz, target));
+            rows.Add(StartRow($"{label}: first 200 of GET /readyz", readyz, target));
+        }
+
+        return new ScenarioResult("startup", correct, rows);
+    }
+
+    private static double MB(double mebibytes) => mebibytes * 1024 * 1024 / 1e6;
+
+    private static ScenarioResult? Refused(string scenario, Settings settings)
+    {
+        if (settings.Url is null)
+        {
+            return null;
+        }
+
+        var note = $"{scenario} starts the service itself, on copies of a prepared store; run it without --url";
+        Console.WriteLine($"{scenario}: not run: {note}");
+        return new ScenarioResult(scenario, false, [new ResultRow("not run", 0, double.NaN, double.NaN, double.NaN, double.NaN, null, null, note)]);
+    }
+
+    private static async Task<ScenarioResult> Ingest(Settings settings, PreparedStore store, bool withHistory)
+    {
+        using var app = AppProcess.Start(store.AppSettings(settings), withHistory ? store.DataDirectory : null);
+        var credentials = await Credentials.SignInAsync(app.Address, app.AdminPassword);
+        return await IngestScenario.Run(settings, credentials, app);
+    }
+
+    /// <summary>The highest RSS of the app, sampled every 250 ms until cancelled.</summary>
+    private static async Task<double> SamplePeak(AppProcess app, CancellationToken cancel)
+    {
+        var peak = app.RssMiB;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancel))
+            {
+                peak = Math.Max(peak, app.RssMiB);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return Math.Max(peak, app.RssMiB);
+    }
+
+    /// <summary>A team's whole timeline, page by page; whole when every page reports the same total and that many distinct activities came back.</summary>
+    private static async Task<TimelineRead> ReadTimeline(HttpClient client, string team, ConcurrentBag<double> latencies)
+    {
+        var ids = new HashSet<Guid>();
+        var items = 0;
+        int? total = null;
+        var totalsAgree = true;
+        for (var page = 1; total is null || (page - 1) * TimelinePageSize < total; page++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var body = await client.GetFromJsonAsync<JsonElement>($"/api/teams/{team}/activities?page={page}&pageSize={TimelinePageSize}");
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var pageTotal = body.GetProperty("total").GetInt32();
+            totalsAgree &= total is null || total == pageTotal;
+            total ??= pageTotal;
+            foreach (var item in body.GetProperty("items").EnumerateArray())
+            {
+                ids.Add(item.GetProperty("id").GetGuid());
+                items++;
+            }
+        }
+
+        return new TimelineRead(team, ids.Count, totalsAgree && items == total && ids.Count == total);
+    }
+
+    private static async Task<StartTimes> TimeStart(IReadOnlyDictionary<string, string> appSettings, string? store)
+    {
+        using var app = AppProcess.Launch(appSettings, store);
+        using var client = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1) }) { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(5) };
+        var firstOk = await Task.WhenAll(FirstOk(app, client, "/healthz"), FirstOk(app, client, "/readyz"));
+
+        // That the service started on the store it was given: the board counts what the store holds.
+        var credentials = await Credentials.SignInAsync(app.Address, app.AdminPassword);
+        using var admin = credentials.AdminClient();
+        var board = (await admin.GetFromJsonAsync<JsonElement>("/api/board")).GetProperty("totals").GetProperty("activities").GetInt64();
+        return new StartTimes(firstOk[0], firstOk[1], board);
+    }
+
+    /// <summary>Milliseconds from process start to the first 200 of GET <paramref name="path"/>, asking every 10 ms.</summary>
+    private static async Task<double> FirstOk(AppProcess app, HttpClient client, string path)
+    {
+        while (Stopwatch.GetElapsedTime(app.StartedAt) < StartLimit && !app.HasExited)
+        {
+            try
+            {
+                using var response = await client.GetAsync(path);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return Stopwatch.GetElapsedTime(app.StartedAt).TotalMilliseconds;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            catch (TaskCanceledException)
+            {
+                // listening, but no answer within the client's timeout
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw app.Failure($"did not answer {path} with a 200 within {StartLimit.TotalSeconds:F0} s");
+    }
+
+    private static ResultRow StartRow(string measure, List<double> runs, TimeSpan target)
+    {
+        var sorted = runs.Order().ToArray();
+        var median = Stats.Percentile(sorted, 0.50);
+        var met = median <= target.TotalMilliseconds;
+        return new ResultRow(measure, runs.Count, double.NaN, median, Stats.Percentile(sorted, 0.95), Stats.Percentile(sorted, 0.99), null, null,
+            $"runs {string.Join(", ", runs.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))} ms, median {median:F0} ms; target <= {target.TotalMilliseconds:F0} ms: {(met ? "met" : "NOT met")}");
+    }
+
+    private sealed record TimelineRead(string Team, int Read, bool Whole);
+
+    private sealed record StartTimes(double HealthzMs, double ReadyzMs, long BoardActivities);
+}
+
+/// <summary>
+/// A store holding N activities of the shipped teams, with a roster of exactly 1,000 partner enterprises, filled once
+/// by the app's generate-history command and kept in the temp folder for later runs, which start the app on copies of it.
+/// </summary>
+internal sealed class PreparedStore
+{
+    public const int Enterprises = 1_000;
+
+    private static readonly string ShippedEnterprises = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..",
+        "Grains", "VanguardHub.Grains.Contracts", "Roster", "enterprises.json"));
+
+    private readonly string _folder;
+
+    private PreparedStore(string folder) => _folder = folder;
+
+    /// <summary>The store itself; copy it, never run the app on it.</summary>
+    public string DataDirectory => Path.Combine(_folder, "data");
+
+    /// <summary>The roster's enterprises, for every app run on this store or beside it.</summary>
+    public string EnterprisesFile => Path.Combine(_folder, "enterprises.json");
+
+    // Written once generation has succeeded: a folder without it holds a partial store.
+    private string Marker => Path.Combine(_folder, "complete");
+
+    /// <summary>The benchmark's app settings, with this store's roster.</summary>
+    public Dictionary<string, string> AppSettings(Settings settings) =>
+        new(settings.AppSettings) { ["Roster__EnterprisesFile"] = EnterprisesFile };
+
+    /// <summary>The store of <paramref name="activities"/> activities, generated now unless an earlier run completed it.</summary>
+    public static async Task<PreparedStore> Get(int activities)
+    {
+        var store = new PreparedStore(Path.Combine(Path.GetTempPath(), $"vanguardhub-bench-store-{activities}"));
+        Directory.CreateDirectory(store._folder);
+
+        // Benchmarks started side by side share the folder: one generates, the others wait and reuse.
+        await using var held = await Hold(Path.Combine(store._folder, "lock"));
+        if (File.Exists(store.Marker))
+        {
+            Console.WriteLine($"prepared store: reusing {store._folder} ({await File.ReadAllTextAsync(store.Marker)})");
+            return store;
+        }
+
+        await File.WriteAllTextAsync(store.EnterprisesFile, EnterprisesRoster());
+        if (Directory.Exists(store.DataDirectory))
+        {
+            Directory.Delete(store.DataDirectory, recursive: true);
+        }
+
+        Console.WriteLine($"prepared store: generating {activities:N0} activities with {Enterprises:N0} enterprises in {store._folder}");
+        var clock = Stopwatch.StartNew();
+        var exitCode = await AppProcess.RunCommand(
+            ["generate-history", activities.ToString(CultureInfo.InvariantCulture), $"--Storage:DataDirectory={store.DataDirectory}", $"--Roster:EnterprisesFile={store.EnterprisesFile}"],
+            "  generate-history: ");
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"generate-history exited with code {exitCode}; the store in {store._folder} is incomplete.");
+        }
+
+        await File.WriteAllTextAsync(store.Marker,
+            $"{activities} activities, {Enterprises} enterprises, generated {DateTimeOffset.Now:yyyy-MM-dd HH:mm} in {clock.Elapsed.TotalSeconds:F0} s");
+        Console.WriteLine($"prepared store: generated in {clock.Elapsed.TotalSeconds:F0} s");
+        return store;
+    }
+
+    /// <summary>An exclusive lock on <paramref name="path"/>, waited for while another process holds it.</summary>
+    private static async Task<FileStream> Hold(string path)
+    {
+        for (var waited = false; ; waited = true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                if (!waited)
+                {
+                    Console.WriteLine("prepared store: another benchmark is preparing it; waiting");
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The shipped enterprises followed by sample entries ("sample": true, ids bench-sample-NNNN) up to
+    /// <see cref="Enterprises"/>, their kinds and districts taken in turn from those the shipped entries use.
+    /// </summary>
+    private static string EnterprisesRoster()
+    {
+        var roster = JsonNode.Parse(File.ReadAllText(ShippedEnterprises))!.AsObject();
+        var list = roster["enterprises"]!.AsArray();
+        if (list.Count > Enterprises)
+        {
+            throw new InvalidOperationException($"The shipped roster already names {list.Count} enterprises, more than the {Enterprises} the benchmark uses.");
+        }
+
+        var kinds = list.Select(e => (string)e!["kind"]!).Distinct().ToArray();
+        var districts = list.Select(e => (string)e!["district"]!).Distinct().ToArray();
+        for (var n = 1; list.Count < Enterprises; n++)
+        {
+            list.Add(new JsonObject
+            {
+                ["id"] = $"bench-sample-{n:D4}",
+                ["nameZh"] = $"基准测试示例企业{n:D4}（待替换）",
+                ["nameEn"] = $"Benchmark sample enterprise {n:D4} (replace)",
+                ["kind"] = kinds[n % kinds.Length],
+                ["district"] = districts[n % districts.Length],
+                ["programmesZh"] = new JsonArray(),
+                ["programmesEn"] = new JsonArray(),
+                ["sample"] = true,
+            });
+        }
+
+        roster["comment"] = $"{(string?)roster["comment"]} Written by the VanguardHub benchmark: the shipped entries followed by sample entries (bench-sample-NNNN) up to {Enterprises:N0} enterprises.";
+        return roster.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+}
