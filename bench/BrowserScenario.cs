@@ -161,7 +161,7 @@ internal static class BrowserScenario
                 samples.Add(sample);
                 var interval = (sample.At - previous.At).TotalSeconds;
                 Console.WriteLine($"{sample.At.TotalMinutes,6:F2} min  JS heap {Mib(sample.HeapBytes),6:F2} MiB  Blink heap {Mib(sample.BlinkHeapBytes),6:F2} MiB  "
-                                  + $"document nodes {sample.DocumentNodes,4}  detached {sample.DetachedNodes,3}  node objects {sample.NodeObjects,5}  listeners {sample.Listeners,3}  "
+                                  + $"document nodes {sample.DocumentNodes,4}  detached trees {sample.DetachedTrees,2}  node objects {sample.NodeObjects,5}  listeners {sample.Listeners,3}  "
                                   + $"main thread busy {(sample.Busy.Task - previous.Busy.Task) / interval,4:P0} (script {(sample.Busy.Script - previous.Busy.Script) / interval,4:P0}, "
                                   + $"style and layout {(sample.Busy.StyleAndLayout - previous.Busy.StyleAndLayout) / interval,4:P0})  "
                                   + $"snapshots/s published {(sample.Published - previous.Published) / interval,4:F1}, received {(sample.Received - previous.Received) / interval,4:F1}  "
@@ -189,7 +189,7 @@ internal static class BrowserScenario
 
             var ratio = last.HeapBytes / first.HeapBytes;
             var heapOk = ratio <= HeapAllowance;
-            var domOk = last.DocumentNodes <= first.DocumentNodes + DocumentNodeAllowance && last.DetachedNodes <= first.DetachedNodes;
+            var domOk = last.DocumentNodes <= first.DocumentNodes + DocumentNodeAllowance && last.DetachedTrees <= first.DetachedTrees;
             var errorsSeen = errors.ToList();
             foreach (var error in errorsSeen.Take(5))
             {
@@ -204,7 +204,7 @@ internal static class BrowserScenario
 
             Console.WriteLine($"JS heap {Mib(first.HeapBytes):F2} -> {Mib(last.HeapBytes):F2} MiB (x{ratio:F3}, allowed x{HeapAllowance:F2}): {(heapOk ? "ok" : "GREW")}; "
                               + $"document nodes {first.DocumentNodes} -> {last.DocumentNodes} (allowed +{DocumentNodeAllowance}), "
-                              + $"detached nodes {first.DetachedNodes} -> {last.DetachedNodes}: {(domOk ? "ok" : "GREW")}; "
+                              + $"detached trees {first.DetachedTrees} -> {last.DetachedTrees}: {(domOk ? "ok" : "GREW")}; "
                               + $"page errors {errorsSeen.Count}; hub connections {connections}; page caught up: {caughtUp}; {busy}");
 
             var span = $"{first.At.TotalMinutes:F2} -> {last.At.TotalMinutes:F2} min";
@@ -215,7 +215,7 @@ internal static class BrowserScenario
                     + $"{Mib(samples.Min(s => s.HeapBytes)):F2}-{Mib(samples.Max(s => s.HeapBytes)):F2} MiB over {samples.Count} samples; "
                     + $"Blink heap {Mib(first.BlinkHeapBytes):F2} -> {Mib(last.BlinkHeapBytes):F2} MiB"),
                 new ResultRow($"document nodes after GC, {span}", last.DocumentNodes, double.NaN, double.NaN, double.NaN, double.NaN, null, null,
-                    $"baseline {first.DocumentNodes}, end {last.DocumentNodes} (allowed +{DocumentNodeAllowance}); detached nodes kept alive {first.DetachedNodes} -> {last.DetachedNodes}; "
+                    $"baseline {first.DocumentNodes}, end {last.DocumentNodes} (allowed +{DocumentNodeAllowance}); detached trees kept alive {first.DetachedTrees} -> {last.DetachedTrees}; "
                     + $"node objects {first.NodeObjects} -> {last.NodeObjects} (range {samples.Min(s => s.NodeObjects)}-{samples.Max(s => s.NodeObjects)}); "
                     + $"event listeners {first.Listeners} -> {last.Listeners}"),
                 new ResultRow("snapshots received by the page", receivedInRun, receivedRate, double.NaN, double.NaN, double.NaN, null, null,
@@ -250,12 +250,13 @@ internal static class BrowserScenario
 
     /// <summary>
     /// One reading of the page. HeapBytes: V8's JS heap; BlinkHeapBytes: the renderer's own heap, where DOM nodes
-    /// live; DocumentNodes: every node in the document; DetachedNodes: nodes out of the document that JS still holds;
-    /// NodeObjects: Chromium's count of node objects, which includes garbage not yet swept (at 10 renders a second,
-    /// hundreds of nodes); Busy: the main thread's busy time so far; Published, Received: snapshots so far.
+    /// live; DocumentNodes: every node in the document; DetachedTrees: trees of nodes out of the document that stay
+    /// alive across collections; NodeObjects: Chromium's count of node objects, which includes garbage not yet
+    /// swept (at 10 renders a second, hundreds of nodes); Busy: the main thread's busy time so far; Published,
+    /// Received: snapshots so far.
     /// </summary>
     private sealed record Sample(
-        TimeSpan At, double HeapBytes, double BlinkHeapBytes, long DocumentNodes, long DetachedNodes, long NodeObjects, long Listeners,
+        TimeSpan At, double HeapBytes, double BlinkHeapBytes, long DocumentNodes, long DetachedTrees, long NodeObjects, long Listeners,
         MainThread Busy, long Total, string RaceView, long Published, long Received);
 
     /// <summary>Seconds the page's main thread has spent on tasks, on script in them, and on style and layout.</summary>
@@ -269,9 +270,11 @@ internal static class BrowserScenario
         var documentNodes = await page.EvaluateAsync<long>(
             "() => { const walker = document.createTreeWalker(document, NodeFilter.SHOW_ALL); let n = 1; while (walker.nextNode()) n++; return n; }");
 
-        // The heaps after a full collection, three times a second apart, keeping the least of each: a snapshot in
-        // flight or a chart animation under way at one moment is not what the page keeps.
+        // The heaps and the detached trees after a full collection, three times a second apart: the least of each heap,
+        // and only the trees alive at every reading. A snapshot in flight, a chart animation under way or a feed item
+        // that left the list in the last frame (still ending its highlight) at one moment is not what the page keeps.
         var (heap, blinkHeap) = (double.MaxValue, double.MaxValue);
+        HashSet<long>? detached = null;
         for (var reading = 0; reading < 3; reading++)
         {
             if (reading > 0)
@@ -285,17 +288,20 @@ internal static class BrowserScenario
             var usage = (await cdp.SendAsync("Runtime.getHeapUsage"))!.Value;
             heap = Math.Min(heap, usage.GetProperty("usedSize").GetDouble());
             blinkHeap = Math.Min(blinkHeap, usage.TryGetProperty("embedderHeapUsedSize", out var blink) ? blink.GetDouble() : double.NaN);
+
+            // The DOM agent holds on to every node it reports until it is disabled: enabled for this reading only,
+            // so that it keeps none of them alive for the next.
+            await cdp.SendAsync("DOM.enable");
+            var trees = (await cdp.SendAsync("DOM.getDetachedDomNodes"))!.Value.GetProperty("detachedNodes").EnumerateArray()
+                .Select(d => d.GetProperty("treeNode").GetProperty("backendNodeId").GetInt64());
+            await cdp.SendAsync("DOM.disable");
+            detached = detached is null ? [.. trees] : [.. detached.Intersect(trees)];
         }
 
         var metrics = (await cdp.SendAsync("Performance.getMetrics"))!.Value.GetProperty("metrics").EnumerateArray()
             .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("value").GetDouble());
-        await cdp.SendAsync("DOM.enable");
-        var detachedJson = (await cdp.SendAsync("DOM.getDetachedDomNodes"))!.Value;
-        var detached = detachedJson.GetProperty("detachedNodes").GetArrayLength();
-        if (detached > 0) Console.WriteLine("   EXP detached: " + string.Join(" | ", detachedJson.GetProperty("detachedNodes").EnumerateArray().Select(d => d.GetProperty("treeNode").GetProperty("nodeName").GetString() + " " + d.GetProperty("treeNode").GetProperty("backendNodeId") + " retained " + d.GetProperty("retainedNodeIds").GetArrayLength() + " " + (d.GetProperty("treeNode").TryGetProperty("attributes", out var at) ? at.ToString() : ""))));
-        await cdp.SendAsync("DOM.disable");
         var busy = new MainThread(metrics["TaskDuration"], metrics["ScriptDuration"], metrics["RecalcStyleDuration"] + metrics["LayoutDuration"]);
-        return new Sample(at, heap, blinkHeap, documentNodes, detached, (long)metrics["Nodes"], (long)metrics["JSEventListeners"], busy,
+        return new Sample(at, heap, blinkHeap, documentNodes, detached!.Count, (long)metrics["Nodes"], (long)metrics["JSEventListeners"], busy,
             total, raceView, published, received);
     }
 
