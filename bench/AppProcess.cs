@@ -154,7 +154,14 @@ internal sealed class AppProcess : IDisposable
     /// <summary>`dotnet VanguardHub.Dashboard.dll args`, on free Orleans ports so it can run beside other instances, logging warnings only.</summary>
     private static ProcessStartInfo DashboardCommand(IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo("dotnet", [DashboardDll, .. args]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // From the project folder, as `dotnet run --project Dashboard` runs it: its pages and appsettings.json are there.
+        var info = new ProcessStartInfo("dotnet", [DashboardDll, .. args])
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(DashboardDll)!, "..", "..", "..")),
+        };
         info.Environment["Orleans__SiloPort"] = FreePort().ToString();
         info.Environment["Orleans__GatewayPort"] = FreePort().ToString();
         info.Environment["Logging__LogLevel__Default"] = "Warning";
