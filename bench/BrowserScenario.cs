@@ -40,24 +40,12 @@ internal static class BrowserScenario
 
     public static async Task<ScenarioResult> Run(Settings settings, Credentials credentials, AppProcess? app)
     {
-        // A service the benchmark starts has the benchmark's working directory as its content root, where there are
-        // no pages, and pushes at most 4 snapshots a second. The wall runs against a service of its own instead:
-        // from the Dashboard's folder (as `dotnet run --project Dashboard` runs it), pushing 10 snapshots a second
-        // unless --set says otherwise.
-        var serviceSettings = WallServiceSettings(settings.AppSettings);
-        using var own = app is null ? null : AppProcess.Start(serviceSettings);
-        if (own is not null)
-        {
-            app = own;
-            credentials = await Credentials.SignInAsync(own.Address, own.AdminPassword);
-        }
-
         var address = credentials.Address;
         var duration = TimeSpan.FromMinutes(settings.Minutes);
         var baseline = settings.Minutes >= 60 ? TimeSpan.FromMinutes(5) : duration / 12;
         var postsPerSecond = settings.RateGiven ? settings.Rate : DefaultPostsPerSecond;
         Console.WriteLine($"browser: the wall (?kiosk=1) in headless Chromium for {settings.Minutes:0.##} min against {address}, {postsPerSecond} activities/s"
-                          + (own is not null ? $", on a service of its own with Wall:MaxPushesPerSecond={serviceSettings[PushRateSetting]}" : ""));
+                          + (app is not null ? $", the service pushing up to {ServiceSettings(settings.AppSettings)[PushRateSetting]} snapshots/s" : ""));
         Console.WriteLine(settings.Minutes >= 60
             ? "baseline at 5 min"
             : $"baseline at {baseline.TotalMinutes:0.##} min (a twelfth of the run, which is shorter than 60 min)");
@@ -240,11 +228,11 @@ internal static class BrowserScenario
         }
     }
 
-    private static Dictionary<string, string> WallServiceSettings(IReadOnlyDictionary<string, string> given)
+    /// <summary>What the service this scenario starts needs: 10 snapshots a second (the default is 4) unless --set says otherwise.</summary>
+    public static Dictionary<string, string> ServiceSettings(IReadOnlyDictionary<string, string> given)
     {
         var settings = new Dictionary<string, string>(given);
         settings.TryAdd(PushRateSetting, SnapshotsPerSecond.ToString(CultureInfo.InvariantCulture));
-        settings.TryAdd("ASPNETCORE_CONTENTROOT", Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "Dashboard")));
         return settings;
     }
 

@@ -41,7 +41,7 @@ foreach (var name in scenarios)
         continue;
     }
 
-    using var app = settings.Url is null ? AppProcess.Start(settings.AppSettings) : null;
+    using var app = settings.Url is null ? AppProcess.Start(name == "browser" ? BrowserScenario.ServiceSettings(settings.AppSettings) : settings.AppSettings) : null;
     var credentials = await Credentials.SignInAsync(settings.Url ?? app!.Address, Credentials.AdminPassword(app));
     results.Add(name switch
     {
