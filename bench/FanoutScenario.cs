@@ -160,7 +160,7 @@ internal static class FanoutScenario
 
     private readonly record struct Delivery(SnapshotHeader Snapshot, DateTimeOffset At);
 
-    /// <summary>A message a wall receives but this scenario does not read (the feed, heartbeats).</summary>
+    /// <summary>A message a wall receives but this scenario does not read (heartbeats).</summary>
     private sealed class Unread;
 
     /// <summary>One wall display: its connection, what it received and whether it lost the connection.</summary>
@@ -192,7 +192,6 @@ internal static class FanoutScenario
                 }
             });
             // Handled so that they are taken in as a wall would, rather than failing to bind on every message.
-            connection.On<Unread>("activity", _ => { });
             connection.On<Unread>("heartbeat", _ => { });
             connection.Closed += error =>
             {

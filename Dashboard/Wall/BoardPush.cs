@@ -1,50 +1,189 @@
 using System.Collections.Immutable;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using VanguardHub.Contracts.Board;
 using VanguardHub.Dashboard.Operations;
 
 namespace VanguardHub.Dashboard.Wall;
 
-/// <summary>This host's ear on the city board: what the board pushes goes out to this host's own connections.</summary>
-internal sealed class BoardPushObserver(IHubContext<BoardHub> hub, VanguardHubMetrics metrics, TimeProvider clock) : IBoardObserver
+/// <summary>
+/// This host's ear on the city board and its sender to its own walls. The board's calls return at once: what they
+/// bring goes into an inbox, and one loop sends it on. A send to every wall completes when the slowest wall has taken
+/// it, so the loop does not wait for sends: each connection writes its messages in order on its own, a slow wall
+/// falls behind on its own, and the others keep getting every snapshot as it comes. When the loop itself falls behind,
+/// it sends only the newest snapshot of what piled up, numbered to follow the one this host sent before it.
+/// </summary>
+internal sealed partial class BoardPushObserver(
+    IHubContext<BoardHub> hub, VanguardHubMetrics metrics, TimeProvider clock, ILogger<BoardPushObserver> logger) : IBoardObserver
 {
-    /// <summary>The latest snapshot this host pushed: what its walls get once more when it stops.</summary>
-    public BoardSnapshot? Latest { get; private set; }
+    /// <summary>
+    /// Sends still under way (because some wall has not taken them yet) before the loop waits for the oldest: a wall
+    /// this far behind then holds up this host's next snapshot, which keeps what waits for slow walls bounded.
+    /// </summary>
+    internal const int MaxSendsInFlight = 64;
 
-    /// <summary>Keeps a snapshot read from the board (not pushed), unless a newer one was pushed meanwhile.</summary>
-    public void Remember(BoardSnapshot snapshot)
+    private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Queue<Task> _inFlight = new();
+    private readonly Lock _gate = new();
+    private BoardSnapshot? _latest;
+    private BoardSnapshot? _sent;
+
+    /// <summary>The newest snapshot this host has, pushed or read: what its walls get once more when it stops.</summary>
+    public BoardSnapshot? Latest
     {
-        if (Latest is null || Latest.Version < snapshot.Version)
+        get
         {
-            Latest = snapshot;
+            lock (_gate)
+            {
+                return _latest;
+            }
         }
     }
 
-    public async Task OnSnapshot(BoardSnapshot snapshot)
+    /// <summary>Keeps a snapshot (pushed, or read from the board), unless a newer one came meanwhile.</summary>
+    public void Remember(BoardSnapshot snapshot)
     {
-        Latest = snapshot;
-        await hub.Clients.All.SendAsync("board", snapshot);
+        lock (_gate)
+        {
+            if (_latest is null || _latest.Version < snapshot.Version)
+            {
+                _latest = snapshot;
+            }
+        }
+    }
+
+    public Task OnSnapshot(BoardSnapshot snapshot)
+    {
+        Remember(snapshot);
+        _inbox.Writer.TryWrite(snapshot);
+        return Task.CompletedTask;
+    }
+
+    public Task OnTeams(ImmutableArray<TeamStanding> teams)
+    {
+        _inbox.Writer.TryWrite(teams);
+        return Task.CompletedTask;
+    }
+
+    public Task OnHeartbeat(BoardHeartbeat heartbeat)
+    {
+        _inbox.Writer.TryWrite(heartbeat);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Sends what the board pushes to this host's connections until stopped.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var reader = _inbox.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                BoardSnapshot? snapshot = null;
+                BoardHeartbeat? heartbeat = null;
+                var teams = new Dictionary<string, TeamStanding>(StringComparer.Ordinal);
+                while (reader.TryRead(out var message))
+                {
+                    switch (message)
+                    {
+                        case BoardSnapshot pushed when snapshot is null || pushed.Version > snapshot.Version:
+                            snapshot = pushed;
+                            break;
+                        case ImmutableArray<TeamStanding> standings:
+                            foreach (var standing in standings)
+                            {
+                                if (!teams.TryGetValue(standing.TeamId, out var held) || held.LogLength <= standing.LogLength)
+                                {
+                                    teams[standing.TeamId] = standing;
+                                }
+                            }
+
+                            break;
+                        case BoardHeartbeat beat:
+                            heartbeat = beat;
+                            break;
+                    }
+                }
+
+                if (snapshot is not null && (_sent is null || snapshot.Version > _sent.Version))
+                {
+                    RecordFeedLatency(snapshot);
+                    await Track(hub.Clients.All.SendAsync("board", Numbered(snapshot)));
+                    _sent = snapshot;
+                    metrics.SnapshotPushed();
+                }
+                else if (heartbeat is not null)
+                {
+                    await Track(hub.Clients.All.SendAsync("heartbeat", heartbeat));
+                }
+
+                foreach (var standing in teams.Values)
+                {
+                    await Track(hub.Clients.Group(BoardHub.TeamGroup(standing.TeamId)).SendAsync("team", standing));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping
+        }
+    }
+
+    /// <summary>Sends the newest snapshot this host has to its walls, completing when they all have it.</summary>
+    public async Task SendLastAsync(BoardSnapshot snapshot)
+    {
+        Remember(snapshot);
+        await hub.Clients.All.SendAsync("board", Numbered(Latest!));
         metrics.SnapshotPushed();
     }
 
-    public async Task OnActivities(ImmutableArray<FeedItem> activities)
+    /// <summary>A wall knows it missed a push when a snapshot does not follow the one it shows: this host's last.</summary>
+    private BoardSnapshot Numbered(BoardSnapshot snapshot) =>
+        _sent is { } sent && sent.Version < snapshot.Version && snapshot.PreviousVersion != sent.Version
+            ? snapshot with { PreviousVersion = sent.Version }
+            : snapshot;
+
+    /// <summary>From each activity being recorded to this host sending the first snapshot whose feed shows it.</summary>
+    private void RecordFeedLatency(BoardSnapshot snapshot)
     {
-        foreach (var item in activities)
+        if (_sent is null)
         {
-            await hub.Clients.All.SendAsync("activity", item);
-            metrics.ActivityPushed(clock.GetUtcNow() - item.Activity.RecordedAt);
+            return; // the first snapshot after start: its feed is not news
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var item in snapshot.Recent)
+        {
+            if (!_sent.Recent.Any(f => f.Activity.Id == item.Activity.Id))
+            {
+                metrics.ActivityPushed(now - item.Activity.RecordedAt);
+            }
         }
     }
 
-    public async Task OnTeams(ImmutableArray<TeamStanding> teams)
+    private async ValueTask Track(Task send)
     {
-        foreach (var standing in teams)
+        _inFlight.Enqueue(Observed(send));
+        while (_inFlight.TryPeek(out var oldest) && (oldest.IsCompleted || _inFlight.Count > MaxSendsInFlight))
         {
-            await hub.Clients.Group(BoardHub.TeamGroup(standing.TeamId)).SendAsync("team", standing);
+            await _inFlight.Dequeue();
         }
     }
 
-    public Task OnHeartbeat(BoardHeartbeat heartbeat) => hub.Clients.All.SendAsync("heartbeat", heartbeat);
+    private async Task Observed(Task send)
+    {
+        try
+        {
+            await send;
+        }
+        catch (Exception e)
+        {
+            LogSendFailed(logger, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push to this host's walls")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception);
 }
 
 /// <summary>
@@ -69,7 +208,7 @@ internal sealed partial class BoardPushService(
         {
             // The latest snapshot this host has (at most one push interval old) goes out at once; only a host that
             // never received one asks the board, which may be busy shutting down itself.
-            var last = Task.Run(async () => await observer.OnSnapshot(
+            var last = Task.Run(async () => await observer.SendLastAsync(
                 observer.Latest ?? await grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot()));
             if (last.Wait(TimeSpan.FromSeconds(3)))
             {
@@ -87,6 +226,7 @@ internal sealed partial class BoardPushService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var sending = observer.RunAsync(stoppingToken);
         var reference = grains.CreateObjectReference<IBoardObserver>(observer);
         var board = grains.GetGrain<ICityBoardGrain>(CityBoard.Key);
         var renewEvery = CityBoard.SubscriptionLifetime / 4;
@@ -121,6 +261,7 @@ internal sealed partial class BoardPushService(
         }
 
         grains.DeleteObjectReference<IBoardObserver>(reference);
+        await sending;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: pushed the last snapshot to this host's walls")]

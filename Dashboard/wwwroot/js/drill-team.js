@@ -380,7 +380,6 @@ async function main() {
   let lastBoardVersion = -1;
   startLive({
     handlers: {
-      activity: () => {}, // the city-wide feed: not shown here ("team" messages carry this team's changes)
       heartbeat: () => {},
       team: (msg) => {
         if (!msg || msg.teamId !== teamId) return;

@@ -478,15 +478,6 @@ export class WallView {
     this.renderFeed();
   }
 
-  /** An "activity" push goes on top of the list (once, whatever the order of pushes and snapshots). */
-  addActivity(item) {
-    if (!isFeedItem(item)) return;
-    const id = String(item.activity.id);
-    if (this.feedItems.some((f) => String(f.activity.id) === id)) return;
-    this.feedItems = [item, ...this.feedItems].sort(newestFirst).slice(0, FEED_LIMIT);
-    this.renderFeed();
-  }
-
   renderFeed() {
     const elements = new Map();
     const ordered = this.feedItems.map((item) => {
@@ -905,12 +896,6 @@ function dedupe(items) {
     seen.add(id);
     return true;
   });
-}
-
-function newestFirst(a, b) {
-  const ta = parseTime(a.activity.recordedAt) || parseTime(a.activity.occurredAt) || 0;
-  const tb = parseTime(b.activity.recordedAt) || parseTime(b.activity.occurredAt) || 0;
-  return tb - ta;
 }
 
 /** ECharts rich-text markup uses { } |; a name containing them must not open a style block. */

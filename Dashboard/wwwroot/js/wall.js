@@ -127,7 +127,6 @@ const live = new LiveConnection({
   // Handlers must return nothing: SignalR treats a returned value as a client result the server did not ask for.
   handlers: {
     board(snapshot) { state.pushed(snapshot, Date.now()); },
-    activity(item) { view.addActivity(item); },
     heartbeat(beat) { state.heartbeat(beat, Date.now()); },
   },
   onConnected: () => refresh(),

@@ -40,10 +40,6 @@ public interface IBoardObserver : IGrainObserver
     [Alias("OnSnapshot"), Orleans.Concurrency.OneWay]
     Task OnSnapshot(BoardSnapshot snapshot);
 
-    /// <summary>Activities that were not in the previous snapshot's feed, oldest first.</summary>
-    [Alias("OnActivities"), Orleans.Concurrency.OneWay]
-    Task OnActivities(ImmutableArray<FeedItem> activities);
-
     /// <summary>Teams whose standing changed since the previous snapshot, for clients watching one team.</summary>
     [Alias("OnTeams"), Orleans.Concurrency.OneWay]
     Task OnTeams(ImmutableArray<TeamStanding> teams);

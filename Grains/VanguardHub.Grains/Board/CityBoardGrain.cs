@@ -130,18 +130,11 @@ internal sealed partial class CityBoardGrain(
         var snapshot = Current();
         if (_published is null || snapshot.Version != _published.Version)
         {
-            var seen = _published?.Recent.Select(f => f.Activity.Id).ToHashSet() ?? [];
-            ImmutableArray<FeedItem> fresh = [.. snapshot.Recent.Where(f => !seen.Contains(f.Activity.Id)).Reverse()];
             ImmutableArray<TeamStanding> teams = [.. _changedTeams.Select(id => _teams[id])];
             _changedTeams.Clear();
             foreach (var (observer, _) in _subscribers.Values)
             {
                 observer.OnSnapshot(snapshot).Ignore();
-                if (fresh.Length > 0)
-                {
-                    observer.OnActivities(fresh).Ignore();
-                }
-
                 if (teams.Length > 0)
                 {
                     observer.OnTeams(teams).Ignore();
@@ -319,7 +312,8 @@ internal sealed partial class CityBoardGrain(
             .Take(FeedLength)
             .Select(a => new FeedItem
             {
-                Activity = a,
+                // What the feed shows: the description (up to a page of text) stays in the activity's own record.
+                Activity = a with { Description = null },
                 TeamNameZh = roster.FindTeam(a.TeamId)?.NameZh ?? a.TeamId,
                 TeamNameEn = roster.FindTeam(a.TeamId)?.NameEn ?? a.TeamId,
             }),

@@ -118,8 +118,9 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         });
         await hub.StartAsync();
 
-        // A heartbeat says the board has nothing new to push: any snapshot after the SIGTERM is the last one.
-        await quiet.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // A heartbeat says the board has nothing new to push: any snapshot after the SIGTERM is the last one. It comes
+        // after five quiet seconds, once every team and enterprise has reported; on a busy machine that can take a while.
+        await quiet.Task.WaitAsync(TimeSpan.FromSeconds(90));
         Volatile.Write(ref stopping, true);
         var exit = app.TerminateAsync(TimeSpan.FromSeconds(60));
 
