@@ -21,8 +21,9 @@ if (HistoryCommand.IsCommand(args))
 var simulate = args.Contains("--simulate");
 var builder = WebApplication.CreateBuilder(args.Where(a => a != "--simulate").ToArray());
 
-// The Orleans operator console profiles every grain call; Operations:Console=false leaves it out.
-var console = builder.Configuration.GetValue("Operations:Console", true);
+// The Orleans operator console profiles every grain call and holds its assets in memory: on only when asked for
+// (Operations:Console=true).
+var console = builder.Configuration.GetValue("Operations:Console", false);
 builder.AddVanguardHubSilo(silo =>
 {
     if (console)

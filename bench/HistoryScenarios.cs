@@ -110,6 +110,7 @@ internal static class HistoryScenarios
         var peak = await peakDuringReads;
 
         var afterReads = app.RssMiB;
+        Console.WriteLine($"memory: after the reads, {await MemoryBreakdown(client, app.Pid)}");
         var read = reads.Sum(r => (long)r.Read);
         Console.WriteLine($"memory: read {read:N0} activities of {teams.Length} teams and {summariesRead:N0} enterprise summaries in {readTime.TotalSeconds:F0} s; RSS {afterReads:F0} MiB (peak during the reads {peak:F0} MiB)");
         await Task.Delay(TimeSpan.FromSeconds(30));
@@ -117,7 +118,7 @@ internal static class HistoryScenarios
         Console.WriteLine($"memory: RSS {after30:F0} MiB 30 s later");
         await Task.Delay(TimeSpan.FromSeconds(30));
         var after60 = app.RssMiB;
-        Console.WriteLine($"memory: RSS {after60:F0} MiB 60 s later");
+        Console.WriteLine($"memory: RSS {after60:F0} MiB 60 s later; {await MemoryBreakdown(client, app.Pid)}");
 
         var board = (await client.GetFromJsonAsync<JsonElement>("/api/board")).GetProperty("totals").GetProperty("activities").GetInt64();
         var wrong = reads.Where(r => !r.Whole).Select(r => r.Team).Order().ToArray();
@@ -140,6 +141,24 @@ internal static class HistoryScenarios
             new ResultRow("RSS after the reads: now, +30 s, +60 s", samples.Length, double.NaN, double.NaN, double.NaN, double.NaN, max, null,
                 $"{afterReads:F0} / {after30:F0} / {after60:F0} MiB; max {MB(max):F0} MB, last {MB(after60):F0} MB; target <= {RssTargetMB:F0} MB: {(met ? "met" : "NOT met")}"),
         ]);
+    }
+
+    /// <summary>
+    /// Where the resident memory is: the managed heap after the last collection and the memory the collector has
+    /// committed (from /metrics), grain activations, and the process's anonymous and file-backed resident pages.
+    /// </summary>
+    private static async Task<string> MemoryBreakdown(HttpClient admin, int pid)
+    {
+        var metrics = await admin.GetStringAsync("/metrics");
+        double Sum(string name) => metrics.Split('\n')
+            .Where(line => line.StartsWith(name, StringComparison.Ordinal) && (line.Length == name.Length || line[name.Length] is ' ' or '{'))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        var rollup = File.Exists($"/proc/{pid}/smaps_rollup") ? await File.ReadAllLinesAsync($"/proc/{pid}/smaps_rollup") : [];
+        double Kb(string field) => rollup.Where(l => l.StartsWith(field + ":", StringComparison.Ordinal))
+            .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        return $"managed heap {Sum("dotnet_gc_last_collection_heap_size_bytes") / 1048576:F0} MiB, GC committed "
+            + $"{Sum("dotnet_gc_last_collection_memory_committed_size_bytes") / 1048576:F0} MiB, {Sum("orleans_catalog_activations"):F0} grain activations; "
+            + $"resident anonymous {Kb("Anonymous") / 1024:F0} MiB, file-backed {(Kb("Rss") - Kb("Anonymous")) / 1024:F0} MiB";
     }
 
     /// <summary>Target 6: the first successful request within 2 s of process start on an empty store, 3 s on the long one.</summary>

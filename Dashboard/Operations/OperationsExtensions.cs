@@ -24,6 +24,9 @@ internal static class OperationsExtensions
                 .AddMeter(VanguardHubMetrics.MeterName, StorageMetrics.MeterName, "Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
+                // Each series keeps a table of this many label sets, allocated up front (the default, 2,000, is some
+                // 20 MB over the Orleans, ASP.NET Core and runtime meters); none of them has more than a few dozen.
+                .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = 256 })
                 .AddPrometheusExporter());
 
         // Traces go out only where an OTLP collector is configured (OTEL_EXPORTER_OTLP_ENDPOINT).

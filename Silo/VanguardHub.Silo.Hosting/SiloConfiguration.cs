@@ -124,6 +124,10 @@ public static class SiloConfiguration
     public static ISiloBuilder AddVanguardHubGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
         var services = silo.Services;
+
+        // The grain directory's cache is sized for a million grains by default and its table is allocated up front
+        // (some 18 MB); far fewer of this service's grains are active at a time.
+        silo.Configure<GrainDirectoryOptions>(options => options.CacheSize = 100_000);
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ActivityLogOptions>().Bind(configuration.GetSection(ActivityLogOptions.Section));
         services.AddOptions<WallOptions>().Bind(configuration.GetSection(WallOptions.Section));

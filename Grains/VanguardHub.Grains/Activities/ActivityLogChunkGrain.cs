@@ -5,13 +5,17 @@ using VanguardHub.Grains.Infrastructure;
 namespace VanguardHub.Grains.Activities;
 
 /// <summary>
-/// Timelines read whole months, so a chunk that was read leaves memory two idle minutes later rather than after the
-/// default's quarter of an hour: reading every team's whole history does not keep it all resident for long.
+/// Up to <see cref="ActivityLogOptions.ChunkCapacity"/> records of one team's month, in the order they were logged.
+/// Teams read full chunks straight from storage; as a grain, a chunk takes appends and serves reads of a month's last
+/// chunk, and leaves memory two idle minutes after its last call rather than the default's quarter of an hour.
 /// </summary>
 [CollectionAgeLimit(Minutes = 2)]
 internal sealed class ActivityLogChunkGrain(
-    [PersistentState("chunk", GrainStorage.Name)] IPersistentState<ActivityLogChunkGrain.State> state) : Grain, IActivityLogChunkGrain
+    [PersistentState(ActivityLogChunkGrain.StateName, GrainStorage.Name)] IPersistentState<ActivityLogChunkGrain.State> state) : Grain, IActivityLogChunkGrain
 {
+    /// <summary>The chunk's state in storage; teams read full chunks from there directly.</summary>
+    public const string StateName = "chunk";
+
     public async Task Append(ImmutableArray<ActivityRecord> activities)
     {
         var held = state.State.Activities.Select(a => (a.Id, a.Revision)).ToHashSet();

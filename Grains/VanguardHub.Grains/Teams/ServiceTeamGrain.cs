@@ -1,12 +1,15 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Board;
 using VanguardHub.Contracts.Catalog;
 using VanguardHub.Contracts.Enterprises;
 using VanguardHub.Contracts.Teams;
+using VanguardHub.Grains.Activities;
 using VanguardHub.Grains.Infrastructure;
 
 namespace VanguardHub.Grains.Teams;
@@ -30,6 +33,10 @@ internal sealed partial class ServiceTeamGrain(
     private readonly SemaphoreSlim _writer = new(1, 1);
     private Task? _writing;
     private TeamProfile _profile = null!;
+
+    // Full chunks are read from storage directly, a few at a time (a whole log is hundreds of chunks).
+    private readonly SemaphoreSlim _chunkReads = new(8, 8);
+    private IGrainStorage? _storage;
 
     private string TeamId => this.GetPrimaryKeyString();
 
@@ -563,11 +570,36 @@ internal sealed partial class ServiceTeamGrain(
 
     private DateOnly WindowStart() => BeijingTime.DayOf(clock.GetUtcNow()).AddDays(1 - _options.EffectiveDailyWindowDays);
 
+    /// <summary>
+    /// A month's records, from its chunks. A chunk that a later chunk follows is full and never changes again: it is
+    /// read straight from storage, so that reading whole timelines (or the whole log) does not bring every chunk into
+    /// memory as a grain. The month's last chunk, which appends may still be reaching, is asked of its grain.
+    /// </summary>
     private async Task<List<ActivityRecord>> ReadMonth(string monthKey, MonthLog month)
     {
-        var chunks = await Task.WhenAll(Enumerable.Range(0, month.Chunks)
-            .Select(i => GrainFactory.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(TeamId, monthKey, i)).GetActivities()));
+        var chunks = await Task.WhenAll(Enumerable.Range(0, month.Chunks).Select(i =>
+        {
+            var chunk = GrainFactory.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(TeamId, monthKey, i));
+            return i < month.Chunks - 1 ? ReadFullChunk(chunk) : chunk.GetActivities();
+        }));
         return [.. chunks.SelectMany(c => c)];
+    }
+
+    private async Task<ImmutableArray<ActivityRecord>> ReadFullChunk(IActivityLogChunkGrain chunk)
+    {
+        _storage ??= ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+        var held = new GrainState<ActivityLogChunkGrain.State>(new ActivityLogChunkGrain.State());
+        await _chunkReads.WaitAsync();
+        try
+        {
+            await _storage.ReadStateAsync(ActivityLogChunkGrain.StateName, chunk.GetGrainId(), held);
+        }
+        finally
+        {
+            _chunkReads.Release();
+        }
+
+        return held.State?.Activities ?? [];
     }
 
     private async Task<List<ActivityRecord>> ReadWholeLog()

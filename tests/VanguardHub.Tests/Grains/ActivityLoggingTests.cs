@@ -183,6 +183,36 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reading_a_whole_timeline_brings_only_each_months_last_chunk_into_memory()
+    {
+        var serviceId = $"chunks-{Guid.NewGuid():N}";
+        var settings = new Dictionary<string, string?>(Engine()) { ["ActivityLog:ChunkCapacity"] = "8" };
+        var folder = Directory.CreateDirectory(Path.Combine(_folder.Path, "restarted")).FullName;
+        var october = new DateTimeOffset(2026, 10, 1, 9, 0, 0, BeijingTime.Offset);
+        var logged = Enumerable.Range(0, 20).Select(i => Activity(Dianchi, occurredAt: october.AddHours(i * 5)))
+            .Append(Activity(Dianchi, occurredAt: new DateTimeOffset(2026, 9, 30, 23, 30, 0, BeijingTime.Offset)))
+            .ToList();
+        await using (var first = await GrainCluster.StartAsync(folder, serviceId, settings))
+        {
+            foreach (var activity in logged)
+            {
+                (await first.Grains.GetGrain<IServiceTeamGrain>(Dianchi).LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+            }
+        }
+
+        // Restarted: nothing is in memory until asked for. October is chunks of 8, 8 and 4; September one chunk.
+        await using var second = await GrainCluster.StartAsync(folder, serviceId, settings);
+        var timeline = await second.Grains.GetGrain<IServiceTeamGrain>(Dianchi).GetTimeline(new TimelineQuery { PageSize = 50 });
+        var found = await second.Grains.GetGrain<IServiceTeamGrain>(Dianchi).GetRevisions(logged[0].Id);
+
+        timeline.Items.Select(a => a.Id).Should().Equal(logged.OrderByDescending(a => a.OccurredAt).Select(a => a.Id));
+        found.Should().ContainSingle(a => a.Id == logged[0].Id, "the first activity sits in a full chunk read from storage");
+        var statistics = await second.Grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        statistics.Where(s => s.GrainType.Contains(nameof(IActivityLogChunkGrain)[1..], StringComparison.Ordinal)).Sum(s => s.ActivationCount)
+            .Should().Be(2, "only October's third chunk and September's one are grains; the two full chunks were read from storage");
+    }
+
+    [Fact]
     public async Task Every_aggregate_equals_the_sum_over_the_stored_log_after_retries_and_conflicts()
     {
         var random = new Random(7);

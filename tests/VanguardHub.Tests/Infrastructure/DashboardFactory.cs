@@ -38,9 +38,15 @@ public class DashboardFactory : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>The web app on a real Kestrel listener on 127.0.0.1, for SignalR clients and browsers.</summary>
+/// <summary>The web app on a real Kestrel listener on 127.0.0.1, for SignalR clients and browsers; with the operator console.</summary>
 public sealed class LiveDashboardFactory : DashboardFactory
 {
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Operations:Console", "true");
+    }
+
     public LiveDashboardFactory()
     {
         UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
