@@ -15,6 +15,8 @@ const SEEN_LIMIT = 200;
 // The team race rotates between three views, one step every 15 s of the wall's 1-second clock.
 export const RACE_VIEWS = ['total', 'per-member', 'improved'];
 const RACE_ROTATE_MS = 15_000;
+/** Charts move to new figures in less time than the wall waits between draws (500 ms), so they come to rest in between. */
+const UPDATE_ANIMATION_MS = 400;
 const RACE_VIEW_TEXT = {
   total: { rule: 'raceRuleTotal', cols: ['colRank', 'colMove', 'colTeam', 'colActivities', 'colToday', 'colGap'] },
   'per-member': { rule: 'raceRulePerMember', cols: ['colRank', null, 'colTeam', 'colPerMember', 'colCount', 'colMembers'] },
@@ -86,6 +88,7 @@ export class WallView {
     };
 
     this.charts = echarts ? this.createCharts(echarts, pixelRatio) : null;
+    this.chartKeys = new Map(); // chart name → what it was last given (see unchanged)
 
     if (!kiosk) {
       for (const tab of this.el.raceTabs) {
@@ -683,7 +686,7 @@ export class WallView {
         labelLine: { show: false },
         itemStyle: { borderColor: '#0b1632', borderWidth: 3 },
         emphasis: { scale: false },
-        animationDurationUpdate: 800,
+        animationDurationUpdate: UPDATE_ANIMATION_MS,
         data: [],
       }],
     });
@@ -711,7 +714,7 @@ export class WallView {
         axisLine: { lineStyle: { color: 'rgba(120, 150, 220, 0.35)' } },
         axisLabel: { color: TEXT, fontSize: this.lang === 'en' ? 16 : 17, fontFamily: FONT, margin: 10 },
         animationDuration: 300,
-        animationDurationUpdate: 600,
+        animationDurationUpdate: UPDATE_ANIMATION_MS,
       },
       series: [{
         type: 'bar',
@@ -724,7 +727,7 @@ export class WallView {
         data: [],
       }],
       animationDuration: 0,
-      animationDurationUpdate: 800,
+      animationDurationUpdate: UPDATE_ANIMATION_MS,
       animationEasing: 'linear',
       animationEasingUpdate: 'cubicOut',
     });
@@ -798,10 +801,22 @@ export class WallView {
     return charts;
   }
 
+  /**
+   * True when a chart would be given what it already shows: it is then left alone, so that a snapshot that changed
+   * elsewhere does not redraw (and re-animate) it.
+   */
+  unchanged(chart, shown) {
+    const key = JSON.stringify(shown);
+    if (this.chartKeys.get(chart) === key) return true;
+    this.chartKeys.set(chart, key);
+    return false;
+  }
+
   updateDomains(byDomain, totals) {
     const codes = this.domains.length > 0 ? this.domains.map((d) => d.code) : Object.keys(byDomain);
     const total = codes.reduce((sum, code) => sum + (byDomain[code]?.activities || 0), 0);
     const data = codes.map((code) => ({ name: this.domainName(code), value: byDomain[code]?.activities || 0, code }));
+    if (this.unchanged('domains', [totals?.activities ?? total, data])) return;
     const values = new Map(data.map((d) => [d.name, d.value]));
     this.charts.domains.setOption({
       title: { text: formatNumber(totals?.activities ?? total) },
@@ -829,19 +844,23 @@ export class WallView {
   updateDistricts(byDistrict) {
     const codes = this.districts.length > 0 ? this.districts.map((d) => d.code) : Object.keys(byDistrict);
     this.districtCodes = codes;
+    const names = codes.map((code) => this.districtName(code));
+    const values = codes.map((code) => byDistrict[code]?.activities || 0);
+    if (this.unchanged('districts', [names, values])) return;
     this.charts.districts.setOption({
-      yAxis: { data: codes.map((code) => this.districtName(code)) },
-      series: [{ data: codes.map((code) => byDistrict[code]?.activities || 0) }],
+      yAxis: { data: names },
+      series: [{ data: values }],
     });
   }
 
   updateTrend(trend) {
+    const days = trend.map((d) => String(d.day ?? '').slice(5));
+    const served = trend.map((d) => d.tally?.outcomes?.residentsServed || 0);
+    const activities = trend.map((d) => d.tally?.activities || 0);
+    if (this.unchanged('trend', [days, served, activities])) return;
     this.charts.trend.setOption({
-      xAxis: { data: trend.map((d) => String(d.day ?? '').slice(5)) },
-      series: [
-        { data: trend.map((d) => d.tally?.outcomes?.residentsServed || 0) },
-        { data: trend.map((d) => d.tally?.activities || 0) },
-      ],
+      xAxis: { data: days },
+      series: [{ data: served }, { data: activities }],
     });
   }
 }
