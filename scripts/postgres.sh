@@ -4,6 +4,7 @@
 #   scripts/postgres.sh start DIR PORT   # init DIR if it is new, start it, ensure role + database; prints the
 #                                        # Npgsql connection string as the only line on stdout
 #   scripts/postgres.sh stop DIR         # fast shutdown; no error when it is not running
+#   scripts/postgres.sh remove DIR       # stop, then delete DIR
 #
 # What it sets up:
 # - The server binaries of Debian's `postgresql` package (newest /usr/lib/postgresql/*/bin, else initdb/pg_ctl on
@@ -36,6 +37,7 @@ usage() {
     cat >&2 <<'EOF'
 usage: scripts/postgres.sh start DIR PORT
        scripts/postgres.sh stop DIR
+       scripts/postgres.sh remove DIR
 EOF
     exit 2
 }
@@ -194,10 +196,19 @@ stop() {
     as_owner "$BIN/pg_ctl" -D "$DIR" -m fast -w stop >&2
 }
 
+# Stops the server and deletes DIR (owned by the postgres user when we are root, so only the script can).
+remove() {
+    stop "$1"
+    [[ -d $1 ]] || return 0
+    say "removing $1"
+    rm -rf -- "$1"
+}
+
 DIR=
 BIN=
 case ${1:-} in
     start) [[ $# -eq 3 ]] || usage; start "$2" "$3" ;;
     stop) [[ $# -eq 2 ]] || usage; stop "$2" ;;
+    remove) [[ $# -eq 2 ]] || usage; remove "$2" ;;
     *) usage ;;
 esac

@@ -48,22 +48,8 @@ internal static class PostgresServer
             throw new InvalidOperationException($"scripts/postgres.sh could not start PostgreSQL:\n{output}");
         }
 
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            Script("stop", folder);
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // a file still held; the temporary folder is cleaned up by the system
-            }
-            catch (UnauthorizedAccessException)
-            {
-                // owned by the postgres user
-            }
-        };
+        // The folder belongs to the postgres user when the tests run as root: the script deletes it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Script("remove", folder);
         return output.Trim().Split('\n')[^1].Trim();
     }
 
