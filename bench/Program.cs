@@ -10,6 +10,7 @@ using VanguardHub.Bench;
 //   browser the wall in Chromium for --minutes (default 60) at 10 snapshots/s: JS heap and DOM nodes over time
 //   all     every scenario, each on its own fresh store
 // Options: --url URL (use a running service instead of starting one; VANGUARDHUB_ADMIN_PASSWORD must hold its admin password), --seconds N, --clients N, --walls N, --rate N,
+//          --engine sqlite|postgres (postgres: a private server started by scripts/postgres.sh; not for history, memory, startup),
 //          --out FILE (JSON results, default bench-results.json)
 var scenario = args.FirstOrDefault() ?? "";
 var scenarios = scenario switch
@@ -21,17 +22,26 @@ var scenarios = scenario switch
 };
 if (scenarios.Length == 0)
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--out FILE]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--engine sqlite|postgres] [--out FILE]");
     return 2;
 }
 
 var settings = Settings.Parse(args);
 var results = new List<ScenarioResult>();
+
+// --engine postgres: the services this benchmark starts store in a private PostgreSQL server of their own.
+using var postgres = settings.Postgres && settings.Url is null ? PostgresServer.Start() : null;
 foreach (var name in scenarios)
 {
-    // These start (and restart) the service themselves, on stores they fill first.
+    // These start (and restart) the service themselves, on stores they fill first (SQLite files).
     if (name is "history" or "memory" or "startup")
     {
+        if (postgres is not null)
+        {
+            Console.WriteLine($"{name}: runs on SQLite stores only; skipped with --engine postgres");
+            continue;
+        }
+
         results.Add(name switch
         {
             "history" => await HistoryScenarios.History(settings),
@@ -41,7 +51,8 @@ foreach (var name in scenarios)
         continue;
     }
 
-    using var app = settings.Url is null ? AppProcess.Start(name == "browser" ? BrowserScenario.ServiceSettings(settings.AppSettings) : settings.AppSettings) : null;
+    var appSettings = name == "browser" ? BrowserScenario.ServiceSettings(settings.AppSettings) : settings.AppSettings;
+    using var app = settings.Url is null ? AppProcess.Start(postgres?.AppSettings(appSettings) ?? appSettings) : null;
     var credentials = await Credentials.SignInAsync(settings.Url ?? app!.Address, Credentials.AdminPassword(app));
     results.Add(name switch
     {
@@ -58,7 +69,7 @@ return results.All(r => r.Correct) ? 0 : 1;
 
 internal sealed record Settings(
     int Walls, int Rate, int Seconds, int Clients, Uri? Url, string Out, IReadOnlyDictionary<string, string> AppSettings,
-    int History = 1_000_000, double Minutes = 60, bool WallsGiven = false, bool RateGiven = false)
+    int History = 1_000_000, double Minutes = 60, bool WallsGiven = false, bool RateGiven = false, bool Postgres = false)
 {
     public static Settings Parse(string[] args)
     {
@@ -77,6 +88,12 @@ internal sealed record Settings(
             int.Parse(Value("--history") ?? "1000000"),
             double.Parse(Value("--minutes") ?? "60", System.Globalization.CultureInfo.InvariantCulture),
             Value("--walls") is not null,
-            Value("--rate") is not null);
+            Value("--rate") is not null,
+            (Value("--engine") ?? "sqlite") switch
+            {
+                "sqlite" => false,
+                "postgres" => true,
+                var other => throw new ArgumentException($"--engine {other}: sqlite or postgres"),
+            });
     }
 }
