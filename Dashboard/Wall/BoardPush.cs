@@ -207,9 +207,14 @@ internal sealed partial class BoardPushService(
         try
         {
             // The latest snapshot this host has (at most one push interval old) goes out at once; only a host that
-            // never received one asks the board, which may be busy shutting down itself.
-            var last = Task.Run(async () => await observer.SendLastAsync(
-                observer.Latest ?? await grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot()));
+            // never received one asks the board, which may be busy shutting down itself. A send completes once the
+            // message is handed to each connection, and the server closes its connections as it stops without waiting
+            // for what they still carry: they get a moment to carry it to the walls first.
+            var last = Task.Run(async () =>
+            {
+                await observer.SendLastAsync(observer.Latest ?? await grains.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot());
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            });
             if (last.Wait(TimeSpan.FromSeconds(3)))
             {
                 LogLastSnapshot(logger);
