@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace VanguardHub.Bench;
 
@@ -21,11 +20,7 @@ internal sealed class PostgresServer : IDisposable
     public static PostgresServer Start()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"vanguardhub-bench-pg-{Guid.NewGuid():N}");
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var (exit, output) = Run("start", folder, port.ToString());
+        var (exit, output) = Run("start", folder, AppProcess.FreePort().ToString());
         if (exit != 0)
         {
             throw new InvalidOperationException($"scripts/postgres.sh could not start PostgreSQL:\n{output}");
