@@ -187,6 +187,15 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         await Poll.Until(async () => (await client.GetJson("/api/board"))["totals"]!["activities"]!.GetValue<int>() == 300);
     }
 
+    [Fact]
+    public void The_service_is_built_to_run_the_workstation_collector()
+    {
+        // The server collector's per-core heaps hold tens of MiB more on a two-core machine (the memory budget is 400 MB).
+        var assembly = typeof(VanguardHub.Dashboard.Apis.ActivitiesApi).Assembly.Location;
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(assembly, ".runtimeconfig.json")))!;
+        config["runtimeOptions"]!["configProperties"]!["System.GC.Server"]!.GetValue<bool>().Should().BeFalse();
+    }
+
     private static Task Writers(Uri address, string token, ConcurrentBag<ActivityRecord> acknowledged, CancellationToken stop)
     {
         return Task.WhenAll(Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
