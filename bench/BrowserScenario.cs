@@ -109,7 +109,7 @@ internal static class BrowserScenario
             page.PageError += (_, error) => errors.Enqueue(error);
             page.Crash += (_, _) => errors.Enqueue("the page crashed");
 
-            // Snapshots as the page receives them: "board" invocations in the hub's WebSocket frames (SignalR's JSON
+            // Snapshots as the page receives them: "board" and "boardDelta" invocations in the hub's WebSocket frames (SignalR's JSON
             // protocol; a frame may hold several messages). Each socket is one connection of the wall to the hub.
             long received = 0;
             var connections = 0;
@@ -117,7 +117,8 @@ internal static class BrowserScenario
             page.WebSocket += (_, socket) =>
             {
                 Interlocked.Increment(ref connections);
-                socket.FrameReceived += (_, frame) => Interlocked.Add(ref received, Occurrences(frame.Text ?? "", "\"target\":\"board\""));
+                socket.FrameReceived += (_, frame) => Interlocked.Add(ref received,
+                    Occurrences(frame.Text ?? "", "\"target\":\"board\"") + Occurrences(frame.Text ?? "", "\"target\":\"boardDelta\""));
                 socket.Close += (_, _) => Console.WriteLine($"{clock.Elapsed.TotalMinutes,6:F2} min  the wall's hub connection closed");
             };
 

@@ -43,10 +43,10 @@ internal static class FanoutScenario
             Console.WriteLine("fanout: lag from asOf assumes the service's clock agrees with this machine's");
         }
 
-        var walls = Enumerable.Range(0, wallCount).Select(_ => new Wall()).ToArray();
+        var walls = Enumerable.Range(0, wallCount).Select(i => new Wall(measuresSize: i == 0)).ToArray();
         var connecting = Stopwatch.StartNew();
         await Parallel.ForEachAsync(walls, new ParallelOptions { MaxDegreeOfParallelism = ConnectingAtOnce }, async (wall, _) =>
-            await wall.Connect(new Uri(address, "/hubs/board"), wallToken));
+            await wall.Connect(new Uri(address, settings.WallHubPath), wallToken));
         var connected = walls.Where(w => w.Connection is not null).ToArray();
         var failures = walls.Where(w => w.Failure is not null).ToArray();
         Console.WriteLine($"connected {connected.Length} of {wallCount} walls in {connecting.Elapsed.TotalSeconds:F1} s"
@@ -123,12 +123,15 @@ internal static class FanoutScenario
             + $"{dropped.Length} dropped; {notFinal} not on the final version {final}"
             + (dropped.Length > 0 ? $"; first drop: {dropped[0].DropReason?.Message ?? "closed by the server"}" : ""));
 
+        var sizes = walls[0].Sizes().Order().ToArray();
+        var sizeNote = sizes.Length == 0 ? "" : $"; message size median {sizes[sizes.Length / 2] / 1024.0:F1} KiB, max {sizes[^1] / 1024.0:F1} KiB";
+        Console.WriteLine($"messages to one wall: {sizes.Length}{sizeNote}");
         var correct = failures.Length == 0 && dropped.Length == 0 && gaps == 0 && missing == 0 && notFinal == 0;
         return new ScenarioResult("fanout", correct, [
             new ResultRow($"asOf -> wall, {wallCount} walls at {rate}/s", deliveries.Length, deliveries.Length / drive.TotalSeconds,
                 Stats.Percentile(sinceAsOf, 0.50), Stats.Percentile(sinceAsOf, 0.95), Stats.Percentile(sinceAsOf, 0.99), rss, cpu,
                 $"{connected.Length} of {wallCount} connected; {published} snapshots; {gaps} gaps; {missing} missing one; {dropped.Length} dropped; "
-                + $"{notFinal} not final; first wall -> wall p99 {Stats.Percentile(sinceFirst, 0.99):F0} ms; walls+writer CPU {ownCpu:F0}%"),
+                + $"{notFinal} not final; first wall -> wall p99 {Stats.Percentile(sinceFirst, 0.99):F0} ms; walls+writer CPU {ownCpu:F0}%{sizeNote}"),
         ]);
 
         async Task<bool> Post(string team, object activity)
@@ -158,15 +161,19 @@ internal static class FanoutScenario
     /// <summary>The parts of a pushed snapshot this scenario reads; the rest of the payload is skipped, not parsed into a tree.</summary>
     private sealed record SnapshotHeader(long Version, long PreviousVersion, DateTimeOffset AsOf);
 
+    /// <summary>The parts of a pushed delta this scenario reads.</summary>
+    private sealed record DeltaHeader(long Version, long Since, DateTimeOffset AsOf);
+
     private readonly record struct Delivery(SnapshotHeader Snapshot, DateTimeOffset At);
 
     /// <summary>A message a wall receives but this scenario does not read (heartbeats).</summary>
     private sealed class Unread;
 
     /// <summary>One wall display: its connection, what it received and whether it lost the connection.</summary>
-    private sealed class Wall
+    private sealed class Wall(bool measuresSize)
     {
         private readonly List<Delivery> _received = [];
+        private readonly List<int> _sizes = [];
         private readonly TaskCompletionSource<Exception?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public HubConnection? Connection { get; private set; }
@@ -183,14 +190,19 @@ internal static class FanoutScenario
             var connection = new HubConnectionBuilder()
                 .WithUrl(hub, options => options.AccessTokenProvider = () => Task.FromResult<string?>(token))
                 .Build();
-            connection.On<SnapshotHeader>("board", snapshot =>
+            if (measuresSize)
             {
-                var at = DateTimeOffset.UtcNow;
-                lock (_received)
-                {
-                    _received.Add(new Delivery(snapshot, at));
-                }
-            });
+                // One wall takes the messages whole, to tell how big they are.
+                connection.On<JsonElement>("board", snapshot => Arrived(Header(snapshot, "previousVersion"), snapshot));
+                connection.On<JsonElement>("boardDelta", delta => Arrived(Header(delta, "since"), delta));
+            }
+            else
+            {
+                connection.On<SnapshotHeader>("board", snapshot => Arrived(snapshot));
+                // A delta follows the version it counts from, as a snapshot follows the one pushed before it.
+                connection.On<DeltaHeader>("boardDelta", delta => Arrived(new SnapshotHeader(delta.Version, delta.Since, delta.AsOf)));
+            }
+
             // Handled so that they are taken in as a wall would, rather than failing to bind on every message.
             connection.On<Unread>("heartbeat", _ => { });
             connection.Closed += error =>
@@ -208,6 +220,32 @@ internal static class FanoutScenario
             {
                 Failure = e;
                 await connection.DisposeAsync();
+            }
+        }
+
+        private void Arrived(SnapshotHeader snapshot, JsonElement? whole = null)
+        {
+            var at = DateTimeOffset.UtcNow;
+            lock (_received)
+            {
+                _received.Add(new Delivery(snapshot, at));
+                if (whole is { } message)
+                {
+                    _sizes.Add(message.GetRawText().Length);
+                }
+            }
+        }
+
+        private static SnapshotHeader Header(JsonElement message, string previous) => new(
+            message.GetProperty("version").GetInt64(), message.GetProperty(previous).GetInt64(),
+            message.GetProperty("asOf").GetDateTimeOffset());
+
+        /// <summary>The sizes (characters of JSON) of the messages this wall received, when it measures them.</summary>
+        public int[] Sizes()
+        {
+            lock (_received)
+            {
+                return [.. _sizes];
             }
         }
 

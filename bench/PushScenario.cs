@@ -28,9 +28,15 @@ internal static class PushScenario
             var wall = w;
             var counted = new Dictionary<string, long>();
             var connection = new HubConnectionBuilder()
-                .WithUrl(new Uri(address, "/hubs/board"), options => options.AccessTokenProvider = () => Task.FromResult<string?>(wallToken))
+                .WithUrl(new Uri(address, settings.WallHubPath), options => options.AccessTokenProvider = () => Task.FromResult<string?>(wallToken))
                 .Build();
-            connection.On<JsonElement>("board", snapshot =>
+            // A whole snapshot carries every race row; a delta only the rows that changed, which are all that can bring news.
+            connection.On<JsonElement>("board", Arrived);
+            connection.On<JsonElement>("boardDelta", Arrived);
+            await connection.StartAsync();
+            walls.Add(connection);
+
+            void Arrived(JsonElement snapshot)
             {
                 var now = Stopwatch.GetTimestamp();
                 snapshotsPerWall.AddOrUpdate(wall, 1, (_, n) => n + 1);
@@ -48,9 +54,7 @@ internal static class PushScenario
                         counted[team] = Math.Max(count, counted.GetValueOrDefault(team));
                     }
                 }
-            });
-            await connection.StartAsync();
-            walls.Add(connection);
+            }
         }
 
         using var client = credentials.AdminClient();

@@ -7,19 +7,28 @@ using VanguardHub.Dashboard.Operations;
 namespace VanguardHub.Dashboard.Wall;
 
 /// <summary>
-/// The walls' live channel. Server to client: "board" (a full snapshot, the shape of GET /api/board), "activity"
-/// (each new activity, for the feed), "heartbeat" (the shown version is still current) and, for clients watching a
-/// team, "team" (that team's new standing).
+/// The walls' live channel. Server to client: "board" (a full snapshot, the shape of GET /api/board), or, for a
+/// connection opened with <c>?deltas=1</c>, "boardDelta" (<see cref="BoardDelta"/>: what changed since an earlier
+/// snapshot) with "board" only when a delta cannot say it; "heartbeat" (the shown version is still current); and, for
+/// clients watching a team, "team" (that team's new standing).
 /// </summary>
 internal sealed class BoardHub(IGrainFactory grains, Roster roster, VanguardHubMetrics metrics, Security.HubSessions sessions) : Hub
 {
     public const string Path = "/hubs/board";
 
-    public override Task OnConnectedAsync()
+    /// <summary>Connections that take whole snapshots.</summary>
+    public const string SnapshotGroup = "board:snapshots";
+
+    /// <summary>Connections that asked for deltas.</summary>
+    public const string DeltaGroup = "board:deltas";
+
+    public override async Task OnConnectedAsync()
     {
         metrics.ClientConnected();
         sessions.Opened(Context);
-        return base.OnConnectedAsync();
+        var deltas = Context.GetHttpContext()?.Request.Query["deltas"] is [var value] && value is "1" or "true";
+        await Groups.AddToGroupAsync(Context.ConnectionId, deltas ? DeltaGroup : SnapshotGroup);
+        await base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)

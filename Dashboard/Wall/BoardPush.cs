@@ -11,7 +11,8 @@ namespace VanguardHub.Dashboard.Wall;
 /// bring goes into an inbox, and one loop sends it on. A send to every wall completes when the slowest wall has taken
 /// it, so the loop does not wait for sends: each connection writes its messages in order on its own, a slow wall
 /// falls behind on its own, and the others keep getting every snapshot as it comes. When the loop itself falls behind,
-/// it sends only the newest snapshot of what piled up, numbered to follow the one this host sent before it.
+/// it sends only the newest snapshot of what piled up, numbered to follow the one this host sent before it. Walls that
+/// asked for deltas get what changed since that one instead (<see cref="BoardDelta"/>).
 /// </summary>
 internal sealed partial class BoardPushObserver(
     IHubContext<BoardHub> hub, VanguardHubMetrics metrics, TimeProvider clock, ILogger<BoardPushObserver> logger) : IBoardObserver
@@ -108,7 +109,18 @@ internal sealed partial class BoardPushObserver(
                 if (snapshot is not null && (_sent is null || snapshot.Version > _sent.Version))
                 {
                     RecordFeedLatency(snapshot);
-                    await Track(hub.Clients.All.SendAsync("board", Numbered(snapshot)));
+                    var numbered = Numbered(snapshot);
+                    if (_sent is not null && BoardDelta.Between(_sent, numbered) is { } delta)
+                    {
+                        await Track(Task.WhenAll(
+                            hub.Clients.Group(BoardHub.SnapshotGroup).SendAsync("board", numbered),
+                            hub.Clients.Group(BoardHub.DeltaGroup).SendAsync("boardDelta", delta)));
+                    }
+                    else
+                    {
+                        await Track(hub.Clients.All.SendAsync("board", numbered));
+                    }
+
                     _sent = snapshot;
                     metrics.SnapshotPushed();
                 }
@@ -284,7 +296,12 @@ internal static class WallExtensions
     public static IHostApplicationBuilder AddWallPush(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSignalR().AddJsonProtocol(options =>
-            options.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        {
+            options.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            // Chinese text as UTF-8 (3 bytes a character) rather than \uXXXX escapes (6): team names and feed titles
+            // are much of what every wall parses on every push. Characters that matter to HTML are still escaped.
+            options.PayloadSerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
+        });
         builder.Services.AddSingleton<BoardPushObserver>();
         builder.Services.AddSingleton<BoardPushService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BoardPushService>());

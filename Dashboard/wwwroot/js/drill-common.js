@@ -445,9 +445,10 @@ export function retryDelay(previousRetryCount) {
 
 /**
  * A SignalR connection to /hubs/board that never gives up. onConnected runs after every connect and reconnect.
+ * With deltas, the board's pushes come as "boardDelta" (what changed) rather than whole "board" snapshots.
  * The indicator #live-state gets data-state live | reconnecting | offline.
  */
-export function startLive({ handlers, onConnected }) {
+export function startLive({ handlers, onConnected, deltas = false }) {
   const indicator = document.getElementById('live-state');
   const label = indicator?.querySelector('.live-text');
   let lostAt = Date.now();
@@ -469,7 +470,7 @@ export function startLive({ handlers, onConnected }) {
   if (!signalR) return null;
 
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl('/hubs/board', { accessTokenFactory: () => wallToken() || '' })
+    .withUrl(deltas ? '/hubs/board?deltas=1' : '/hubs/board', { accessTokenFactory: () => wallToken() || '' })
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => retryDelay(ctx.previousRetryCount) })
     .configureLogging(signalR.LogLevel.Warning)
     .build();

@@ -92,6 +92,24 @@ function renderLast() {
   $('team-last').textContent = lastActivityAt ? beijingDateTime(lastActivityAt) : t('none');
 }
 
+/** The race as last known (team id → row) and its version: "boardDelta" pushes bring only the rows that changed. */
+let race = null;
+let lastBoardVersion = -1;
+
+/** The whole race from GET /api/board. */
+let raceLoading = false;
+function loadRace() {
+  if (raceLoading) return;
+  raceLoading = true;
+  getJson('/api/board').finally(() => { raceLoading = false; }).then((r) => {
+    if (!r.ok || !Array.isArray(r.data?.leaderboard)) return;
+    if (typeof r.data.version === 'number' && r.data.version < lastBoardVersion) return;
+    lastBoardVersion = r.data.version ?? lastBoardVersion;
+    race = new Map(r.data.leaderboard.map((row) => [row.teamId, row]));
+    renderRank(r.data.leaderboard);
+  }).catch(() => {});
+}
+
 function renderRank(leaderboard) {
   if (!Array.isArray(leaderboard)) return;
   const row = leaderboard.find((r) => r.teamId === teamId);
@@ -372,12 +390,11 @@ async function main() {
       a.textContent = partnerName(id);
     }
   }).catch(() => {});
-  getJson('/api/board').then((r) => { if (r.ok) renderRank(r.data?.leaderboard); }).catch(() => {});
+  loadRace();
   // Partner enterprises over the team's latest 200 activities (plus whatever the timeline and live updates show).
   getJson(`/api/teams/${encodeURIComponent(teamId)}/activities?page=1&pageSize=200`)
     .then((r) => { if (r.ok) notePartners(r.data?.items); }).catch(() => {});
 
-  let lastBoardVersion = -1;
   startLive({
     handlers: {
       heartbeat: () => {},
@@ -387,19 +404,41 @@ async function main() {
         if (isFirstUnfiltered()) scheduleTimelineRefresh();
       },
       board: (snap) => {
-        if (!snap) return;
+        if (!snap || !Array.isArray(snap.leaderboard)) return;
         if (typeof snap.version === 'number') {
           if (snap.version <= lastBoardVersion) return;
           lastBoardVersion = snap.version;
         }
-        renderRank(snap.leaderboard);
+        race = new Map(snap.leaderboard.map((row) => [row.teamId, row]));
+        renderRank([...race.values()]);
+      },
+      // Only the race rows whose figures changed, and the order when it changed.
+      boardDelta: (delta) => {
+        if (!delta || typeof delta.version !== 'number' || delta.version <= lastBoardVersion) return;
+        if (!race || delta.since > lastBoardVersion) { loadRace(); return; } // missed one: take the whole race
+        lastBoardVersion = delta.version;
+        for (const row of delta.leaderboard ?? []) race.set(row.teamId, row);
+        // Rows that only moved do not travel: the order (when it changed), gaps and yesterday's ranks say where each stands.
+        const order = delta.order ?? [...race.values()].sort((a, b) => a.rank - b.rank).map((row) => row.teamId);
+        const next = new Map();
+        order.forEach((id, i) => {
+          const row = race.get(id);
+          if (row) {
+            next.set(id, {
+              ...row, rank: i + 1, gapToNext: delta.gaps?.[i] ?? row.gapToNext, previousRank: delta.previousRanks?.[i] ?? row.previousRank,
+            });
+          }
+        });
+        race = next;
+        renderRank([...race.values()]);
       },
     },
+    deltas: true,
     onConnected: async (connection) => {
       const summary = await connection.invoke('WatchTeam', teamId);
       applySummary(summary);
       if (isFirstUnfiltered()) scheduleTimelineRefresh();
-      getJson('/api/board').then((r) => { if (r.ok) renderRank(r.data?.leaderboard); }).catch(() => {});
+      loadRace();
     },
   });
 }

@@ -26,6 +26,8 @@ export class BoardState {
     this.now = now;
     /** The version on screen, or null before the first snapshot. */
     this.shownVersion = null;
+    /** The snapshot on screen: the base the next "boardDelta" is applied to. */
+    this.snapshot = null;
     /** The wall-clock time up to which the shown version is known to be current (NaN: nothing shown yet). */
     this.confirmedAt = NaN;
     this.offsets = [];
@@ -78,6 +80,34 @@ export class BoardState {
     return true;
   }
 
+  /**
+   * A "boardDelta" push: what changed since version `delta.since`. It applies to the shown snapshot when that is at
+   * least as new as `since`; otherwise (a push went missing, or nothing is shown yet) the wall asks for the whole one.
+   */
+  delta(delta, receivedAt) {
+    if (!isDelta(delta)) return false;
+    const asOf = Date.parse(delta.asOf);
+    this.sample(receivedAt, asOf);
+    if (this.shownVersion !== null && delta.version <= this.shownVersion) {
+      if (delta.version === this.shownVersion) {
+        this.regressions = 0;
+        this.confirm(this.toLocal(asOf, receivedAt));
+      } else {
+        this.regressed();
+      }
+      return false;
+    }
+    const merged = this.snapshot && delta.since <= this.shownVersion ? applyDelta(this.snapshot, delta) : null;
+    if (!merged) {
+      this.refetch('gap');
+      return false;
+    }
+    this.regressions = 0;
+    this.display(merged);
+    this.confirm(this.toLocal(asOf, receivedAt));
+    return true;
+  }
+
   /** A "heartbeat": version `version` is still current as of `at`. */
   heartbeat(beat, receivedAt) {
     if (!beat || typeof beat.version !== 'number') return;
@@ -100,6 +130,7 @@ export class BoardState {
 
   display(snapshot) {
     this.shownVersion = snapshot.version;
+    this.snapshot = snapshot;
     this.show(snapshot);
   }
 
@@ -132,6 +163,66 @@ export class BoardState {
     const offset = this.offsets.length > 0 ? Math.min(...this.offsets) : receivedAt - serverTime;
     return Math.min(receivedAt, serverTime + offset);
   }
+}
+
+/**
+ * The snapshot `delta` describes, built from `base` (a snapshot at least as new as `delta.since`): changed entries
+ * replace the base's, the small parts are taken whole. Null when the base lacks a feed item the delta refers to.
+ * The base is left as it was; parts that did not change are shared with it.
+ */
+export function applyDelta(base, delta) {
+  const known = new Map((base.recent ?? []).map((item) => [item.activity.id, item]));
+  for (const item of delta.recent ?? []) known.set(item.activity.id, item);
+  const recent = [];
+  for (const id of delta.recentIds ?? []) {
+    const item = known.get(id);
+    if (!item) return null;
+    recent.push(item);
+  }
+
+  // Rows whose figures changed come whole; every row takes its place (rank, gap, yesterday's rank) from the arrays.
+  const rows = new Map((base.leaderboard ?? []).map((row) => [row.teamId, row]));
+  for (const row of delta.leaderboard ?? []) rows.set(row.teamId, row);
+  const order = delta.order ?? (base.leaderboard ?? []).map((row) => row.teamId);
+  const gaps = delta.gaps ?? [];
+  const previousRanks = delta.previousRanks ?? [];
+  const leaderboard = [];
+  for (let i = 0; i < order.length; i++) {
+    const row = rows.get(order[i]);
+    if (!row) return null;
+    const gapToNext = gaps[i] ?? row.gapToNext;
+    const previousRank = previousRanks[i] ?? row.previousRank;
+    leaderboard.push(row.rank === i + 1 && row.gapToNext === gapToNext && row.previousRank === previousRank
+      ? row
+      : { ...row, rank: i + 1, gapToNext, previousRank });
+  }
+  const raceChanged = leaderboard.length !== (base.leaderboard ?? []).length || leaderboard.some((row, i) => row !== base.leaderboard[i]);
+
+  const days = new Map((base.trend ?? []).map((day) => [day.day, day]));
+  for (const day of delta.trend ?? []) days.set(day.day, day);
+  const trend = [...days.values()]
+    .filter((day) => !delta.trendFrom || day.day >= delta.trendFrom)
+    .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+
+  const changedKeys = (parts) => parts && Object.keys(parts).length > 0;
+  return {
+    ...base,
+    version: delta.version,
+    previousVersion: base.version,
+    asOf: delta.asOf,
+    totals: delta.totals,
+    verified: delta.verified,
+    byDomain: changedKeys(delta.byDomain) ? { ...base.byDomain, ...delta.byDomain } : base.byDomain,
+    byDistrict: changedKeys(delta.byDistrict) ? { ...base.byDistrict, ...delta.byDistrict } : base.byDistrict,
+    leaderboard: raceChanged ? leaderboard : base.leaderboard,
+    trend: (delta.trend ?? []).length > 0 || trend.length !== (base.trend ?? []).length ? trend : base.trend,
+    partners: delta.partners ?? base.partners,
+    recent,
+  };
+}
+
+function isDelta(d) {
+  return d !== null && typeof d === 'object' && typeof d.version === 'number' && typeof d.since === 'number' && d.totals && typeof d.totals === 'object';
 }
 
 function isSnapshot(s) {

@@ -17,7 +17,8 @@ import { LiveConnection, retryDelay } from './wall-live.js';
 import { WallView } from './wall-view.js';
 import { apiFetch, clearWallToken, me, setWallToken, wallToken } from './session.js';
 
-const HUB_URL = '/hubs/board';
+// Deltas: on an ordinary day a push changes a few of the 58 race rows, and a few kilobytes arrive instead of some 60.
+const HUB_URL = '/hubs/board?deltas=1';
 const BOARD_URL = '/api/board';
 const CATALOG_URL = '/api/catalog';
 /** While the live channel is down, GET /api/board this often. */
@@ -127,6 +128,7 @@ const live = new LiveConnection({
   // Handlers must return nothing: SignalR treats a returned value as a client result the server did not ask for.
   handlers: {
     board(snapshot) { state.pushed(snapshot, Date.now()); },
+    boardDelta(delta) { state.delta(delta, Date.now()); },
     heartbeat(beat) { state.heartbeat(beat, Date.now()); },
   },
   onConnected: () => refresh(),

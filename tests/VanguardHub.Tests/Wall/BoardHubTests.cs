@@ -79,6 +79,46 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_wall_that_asks_for_deltas_gets_the_changed_race_rows_and_feed_items_only()
+    {
+        var viewer = await factory.Tokens.TokenAsync(Roles.Viewer);
+        await using var wall = new HubConnectionBuilder()
+            .WithUrl(new Uri(factory.Address, "/hubs/board?deltas=1"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(viewer)).Build();
+        var deltas = new ConcurrentQueue<JsonElement>();
+        var whole = new ConcurrentQueue<JsonElement>();
+        wall.On<JsonElement>("boardDelta", deltas.Enqueue);
+        wall.On<JsonElement>("board", whole.Enqueue);
+        await wall.StartAsync();
+        // Something changes first, so that this host has sent a snapshot the next push can be counted from.
+        (await _client.PostActivity(Activity(KeyEnterprises, residents: 1))).StatusCode.Should().Be(HttpStatusCode.Created);
+        await Task.Delay(600);
+        var shown = await wall.InvokeAsync<BoardSnapshot>("GetSnapshot");
+        var activity = Activity(Dianchi, domain: "ecology", residents: 12, title: "滇池巡查");
+
+        (await _client.PostActivity(activity)).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        var delta = (await Poll.Until(() => deltas.Where(d => d.GetProperty("recentIds").EnumerateArray().Any(id => id.GetGuid() == activity.Id))
+            .Select(d => new[] { d }).FirstOrDefault()))[0];
+        delta.GetProperty("since").GetInt64().Should().BeGreaterThanOrEqualTo(shown.Version);
+        delta.GetProperty("totals").GetProperty("activities").GetInt32().Should().Be(shown.Totals.Activities + 1);
+        var rows = delta.GetProperty("leaderboard").EnumerateArray().ToList();
+        rows.Select(r => r.GetProperty("teamId").GetString()).Should().Equal([Dianchi], "only rows whose figures changed travel; places come as order and gaps");
+        delta.GetProperty("gaps").GetArrayLength().Should().Be(shown.Leaderboard.Length);
+        var dianchi = rows.Single();
+        dianchi.GetProperty("tally").GetProperty("activities").GetInt32()
+            .Should().Be(shown.Leaderboard.Single(e => e.TeamId == Dianchi).Tally.Activities + 1);
+        delta.GetProperty("recent").EnumerateArray().Select(f => f.GetProperty("activity").GetProperty("id").GetGuid())
+            .Should().Equal([activity.Id], "feed items the wall already has are named by id only");
+        delta.GetProperty("recentIds")[0].GetGuid().Should().Be(activity.Id);
+        delta.GetProperty("byDomain").EnumerateObject().Select(p => p.Name).Should().Equal(["ecology"]);
+
+        // Whole-snapshot clients get the same version as a "board".
+        var version = delta.GetProperty("version").GetInt64();
+        await Poll.Until(() => Task.FromResult(_snapshots.Any(s => s.Version == version)));
+        whole.Should().NotContain(s => s.GetProperty("version").GetInt64() == version);
+    }
+
+    [Fact]
     public async Task A_client_watching_a_team_receives_that_teams_updates()
     {
         var summary = await _hub.InvokeAsync<TeamSummary>("WatchTeam", RedPomegranate);

@@ -20,6 +20,11 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
     private async Task<IPage> OpenWall(Uri address, string deviceToken, string query = "")
     {
         var page = (await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } })).WatchCsp(_violations);
+        return await ShowWall(page, address, deviceToken, query);
+    }
+
+    private static async Task<IPage> ShowWall(IPage page, Uri address, string deviceToken, string query = "")
+    {
         page.Dialog += (_, dialog) => throw new InvalidOperationException($"The page opened a dialog: {dialog.Message}");
         await page.GotoAsync(new Uri(address, "/about.html").ToString());
         await page.EvaluateAsync("token => localStorage.setItem('vanguardhub.wall.token', token)", deviceToken);
@@ -113,6 +118,51 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
         (await admin.DeleteAsync($"/api/tokens/{tokenId}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#pairing-code")).ToBeVisibleAsync(new() { Timeout = Generous });
+        _violations.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_wall_kept_current_by_deltas_shows_exactly_what_the_board_holds()
+    {
+        await using var factory = new LiveDashboardFactory();
+        using var client = await factory.ClientAsync(Roles.Admin);
+        var deltas = 0;
+        var snapshots = 0;
+        var page = (await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } })).WatchCsp(_violations);
+        page.WebSocket += (_, socket) => socket.FrameReceived += (_, frame) =>
+        {
+            if (frame.Text?.Contains("\"target\":\"boardDelta\"") == true) Interlocked.Increment(ref deltas);
+            if (frame.Text?.Contains("\"target\":\"board\"") == true) Interlocked.Increment(ref snapshots);
+        };
+        await ShowWall(page, factory.Address, await factory.Tokens.TokenAsync(Roles.Wall));
+        var before = await Total(page);
+
+        // Waves of activities over a dozen teams, so the race reorders while the wall follows pushes of changed rows only.
+        var teams = new[] { RedPomegranate, KeyEnterprises, Dianchi, "southernmost-kunming", "sample-01", "sample-02", "sample-03", "sample-04", "sample-05", "sample-06", "sample-07", "sample-08" };
+        var logged = 0;
+        for (var wave = 0; wave < 6; wave++)
+        {
+            await Parallel.ForAsync(0, 20, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+            {
+                var team = teams[(i * (wave + 3) + wave) % teams.Length];
+                (await client.PostActivity(Activity(team, domain: i % 2 == 0 ? "ecology" : "livelihood", residents: i))).StatusCode.Should().Be(HttpStatusCode.Created);
+            });
+            logged += 20;
+            await Task.Delay(300);
+        }
+
+        await Assertions.Expect(page.Locator("#total-activities")).ToHaveTextAsync((before + logged).ToString("N0"), new() { Timeout = Generous });
+        var board = await client.GetJson("/api/board");
+        var shownRace = await page.Locator("#race-list .race-row").EvaluateAllAsync<string[]>(
+            "rows => rows.map(r => r.dataset.teamId + ' ' + r.querySelector('.race-total').textContent)");
+        var boardRace = board["leaderboard"]!.AsArray().Take(shownRace.Length)
+            .Select(e => $"{e!["teamId"]!.GetValue<string>()} {e["tally"]!["activities"]!.GetValue<int>():N0}").ToArray();
+        shownRace.Should().Equal(boardRace);
+        var shownFeed = await page.Locator("#feed-list [data-activity-id]").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.activityId)");
+        shownFeed.Should().Equal(board["recent"]!.AsArray().Take(shownFeed.Length).Select(f => f!["activity"]!["id"]!.GetValue<string>()));
+        (await page.Locator("#total-residentsServed").TextContentAsync()).Should().Be(board["totals"]!["outcomes"]!["residentsServed"]!.GetValue<int>().ToString("N0"));
+        deltas.Should().BeGreaterThan(0, "a wall asks for deltas, and the pushes after the first snapshot come as deltas");
+        snapshots.Should().BeLessThanOrEqualTo(1, "only a host's first push has no earlier snapshot to count changes from");
         _violations.Should().BeEmpty();
     }
 

@@ -54,6 +54,10 @@ public sealed class WallSenderTests : IAsyncLifetime
         _hub.Finished.Should().Be(0, "no send has finished: the first wall is still to take the first snapshot");
         sent.Select(s => s.Version).Should().Equal(1, 2, 3);
         sent.Select(s => s.PreviousVersion).Should().Equal(0, 1, 2);
+        _hub.Sent.Where(s => s.Method == "board").Select(s => s.Target).Should().Equal(
+            ["all", $"group {BoardHub.SnapshotGroup}", $"group {BoardHub.SnapshotGroup}"], "the first push has nothing to count changes from");
+        _hub.Sent.Where(s => s.Method == "boardDelta").Select(s => (s.Target, ((BoardDelta)s.Argument!).Since, ((BoardDelta)s.Argument!).Version))
+            .Should().Equal([($"group {BoardHub.DeltaGroup}", 1L, 2L), ($"group {BoardHub.DeltaGroup}", 2L, 3L)]);
     }
 
     [Fact]

@@ -1,0 +1,103 @@
+using System.Collections.Immutable;
+using VanguardHub.Contracts.Activities;
+using VanguardHub.Contracts.Board;
+
+namespace VanguardHub.Dashboard.Wall;
+
+/// <summary>
+/// A snapshot told as what changed since an earlier one: the "boardDelta" push, for walls that asked for it.
+/// Keyed parts (race rows by team, domains, districts, trend days) carry only the entries whose values differ from
+/// the snapshot numbered <see cref="Since"/>, with their new values; the small parts come whole. Because every changed
+/// entry carries its newest value, the delta turns any snapshot numbered from <see cref="Since"/> up to (not including)
+/// <see cref="Version"/> into snapshot <see cref="Version"/>. The feed is told as the ordered ids of its items plus the
+/// items the earlier snapshot did not have; a wall that lacks one of the ids asks for the whole snapshot.
+/// </summary>
+/// <remarks>
+/// On a busy day every team's row changes between two pushes and a delta is about as big as the snapshot; on an
+/// ordinary day a push changes a few rows, and a delta is a few kilobytes instead of some 60.
+/// </remarks>
+public sealed record BoardDelta
+{
+    public required long Version { get; init; }
+    /// <summary>The version the changes are counted from.</summary>
+    public required long Since { get; init; }
+    public required DateTimeOffset AsOf { get; init; }
+    public required ActivityTally Totals { get; init; }
+    public required ActivityTally Verified { get; init; }
+    public required ImmutableDictionary<string, ActivityTally> ByDomain { get; init; }
+    public required ImmutableDictionary<string, ActivityTally> ByDistrict { get; init; }
+    /// <summary>
+    /// Race rows whose figures changed, in rank order. A row whose only change is its place (one team passing others
+    /// moves every row in between) does not travel: <see cref="Order"/>, <see cref="Gaps"/> and <see cref="PreviousRanks"/> say that.
+    /// </summary>
+    public required ImmutableArray<LeaderboardEntry> Leaderboard { get; init; }
+    /// <summary>The race's team ids in rank order (rank = position + 1), when the order changed; absent when it did not.</summary>
+    public ImmutableArray<string>? Order { get; init; }
+    /// <summary>Each rank's <see cref="LeaderboardEntry.GapToNext"/>, in rank order.</summary>
+    public required ImmutableArray<int> Gaps { get; init; }
+    /// <summary>Each rank's <see cref="LeaderboardEntry.PreviousRank"/>, in rank order (a back-dated activity reorders yesterday's race).</summary>
+    public required ImmutableArray<int> PreviousRanks { get; init; }
+    /// <summary>Trend days that changed or are new; the trend is the 30 days ending with the last of them.</summary>
+    public required ImmutableArray<DayTally> Trend { get; init; }
+    /// <summary>The first day of the trend: days before it are dropped.</summary>
+    public required DateOnly? TrendFrom { get; init; }
+    /// <summary>The partners' ranking, whole, when it changed; absent when it did not.</summary>
+    public ImmutableArray<PartnerContribution>? Partners { get; init; }
+    /// <summary>The feed's activity ids, newest first.</summary>
+    public required ImmutableArray<Guid> RecentIds { get; init; }
+    /// <summary>The feed items the earlier snapshot did not have (or had in another revision or state).</summary>
+    public required ImmutableArray<FeedItem> Recent { get; init; }
+
+    /// <summary>
+    /// What changed from <paramref name="earlier"/> to <paramref name="later"/>; null when a delta cannot say it (an
+    /// entry disappeared: a wall then needs the whole snapshot).
+    /// </summary>
+    public static BoardDelta? Between(BoardSnapshot earlier, BoardSnapshot later)
+    {
+        if (later.Version <= earlier.Version
+            || Lost(earlier.ByDomain, later.ByDomain) || Lost(earlier.ByDistrict, later.ByDistrict)
+            || earlier.Leaderboard.Select(e => e.TeamId).Except(later.Leaderboard.Select(e => e.TeamId)).Any())
+        {
+            return null;
+        }
+
+        var rows = earlier.Leaderboard.ToDictionary(e => e.TeamId, StringComparer.Ordinal);
+        var days = earlier.Trend.ToDictionary(d => d.Day);
+        var held = earlier.Recent.Select(Shown).ToHashSet();
+        return new BoardDelta
+        {
+            Version = later.Version,
+            Since = earlier.Version,
+            AsOf = later.AsOf,
+            Totals = later.Totals,
+            Verified = later.Verified,
+            ByDomain = Changed(earlier.ByDomain, later.ByDomain),
+            ByDistrict = Changed(earlier.ByDistrict, later.ByDistrict),
+            Leaderboard = [.. later.Leaderboard.Where(e => !rows.TryGetValue(e.TeamId, out var was) || Figures(was) != Figures(e))],
+            Order = later.Leaderboard.Select(e => e.TeamId).SequenceEqual(earlier.Leaderboard.Select(e => e.TeamId))
+                ? null
+                : [.. later.Leaderboard.Select(e => e.TeamId)],
+            Gaps = [.. later.Leaderboard.Select(e => e.GapToNext)],
+            PreviousRanks = [.. later.Leaderboard.Select(e => e.PreviousRank)],
+            Trend = [.. later.Trend.Where(d => !days.TryGetValue(d.Day, out var was) || was != d)],
+            TrendFrom = later.Trend.IsDefaultOrEmpty ? null : later.Trend[0].Day,
+            Partners = later.Partners.SequenceEqual(earlier.Partners) ? null : later.Partners,
+            RecentIds = [.. later.Recent.Select(f => f.Activity.Id)],
+            Recent = [.. later.Recent.Where(f => !held.Contains(Shown(f)))],
+        };
+    }
+
+    /// <summary>A race row without its places in the race (today's and yesterday's).</summary>
+    private static LeaderboardEntry Figures(LeaderboardEntry entry) => entry with { Rank = 0, GapToNext = 0, PreviousRank = 0 };
+
+    /// <summary>What tells two versions of a feed item apart (a correction, a void, a verification).</summary>
+    private static (Guid, int, bool, bool) Shown(FeedItem item) =>
+        (item.Activity.Id, item.Activity.Revision, item.Activity.Voided, item.Activity.Verified);
+
+    private static bool Lost(ImmutableDictionary<string, ActivityTally> earlier, ImmutableDictionary<string, ActivityTally> later) =>
+        earlier.Keys.Any(key => !later.ContainsKey(key));
+
+    private static ImmutableDictionary<string, ActivityTally> Changed(
+        ImmutableDictionary<string, ActivityTally> earlier, ImmutableDictionary<string, ActivityTally> later) =>
+        later.Where(pair => !earlier.TryGetValue(pair.Key, out var was) || was != pair.Value).ToImmutableDictionary();
+}
