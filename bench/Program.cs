@@ -12,6 +12,7 @@ using VanguardHub.Bench;
 // Options: --url URL (use a running service instead of starting one; VANGUARDHUB_ADMIN_PASSWORD must hold its admin password), --seconds N, --clients N, --walls N, --rate N,
 //          --engine sqlite|postgres (postgres: a private server started by scripts/postgres.sh; not for history, memory, startup),
 //          --whole-snapshots (push and fan-out walls take whole "board" snapshots instead of deltas, for comparison),
+//          --warmup N (seconds of ingest before ingest's figures are taken, default 10; 0: none),
 //          --out FILE (JSON results, default bench-results.json)
 var scenario = args.FirstOrDefault() ?? "";
 var scenarios = scenario switch
@@ -23,7 +24,7 @@ var scenarios = scenario switch
 };
 if (scenarios.Length == 0)
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--engine sqlite|postgres] [--whole-snapshots] [--out FILE]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--engine sqlite|postgres] [--whole-snapshots] [--warmup N] [--out FILE]");
     return 2;
 }
 
@@ -71,7 +72,7 @@ return results.All(r => r.Correct) ? 0 : 1;
 internal sealed record Settings(
     int Walls, int Rate, int Seconds, int Clients, Uri? Url, string Out, IReadOnlyDictionary<string, string> AppSettings,
     int History = 1_000_000, double Minutes = 60, bool WallsGiven = false, bool RateGiven = false, bool Postgres = false,
-    bool WholeSnapshots = false)
+    bool WholeSnapshots = false, int WarmUpSeconds = 10)
 {
     /// <summary>The hub address a bench wall connects to: deltas, as the wall page asks for, unless --whole-snapshots.</summary>
     public string WallHubPath => WholeSnapshots ? "/hubs/board" : "/hubs/board?deltas=1";
@@ -100,6 +101,7 @@ internal sealed record Settings(
                 "postgres" => true,
                 var other => throw new ArgumentException($"--engine {other}: sqlite or postgres"),
             },
-            args.Contains("--whole-snapshots"));
+            args.Contains("--whole-snapshots"),
+            int.Parse(Value("--warmup") ?? "10"));
     }
 }
