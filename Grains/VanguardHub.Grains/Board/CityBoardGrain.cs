@@ -14,8 +14,8 @@ namespace VanguardHub.Grains.Board;
 
 /// <summary>
 /// Keeps every team's and enterprise's latest standing in memory and sums them into numbered snapshots. It stores
-/// nothing of its own: on activation it asks every team and enterprise, so its figures are always the sum of what
-/// they hold. A timer pushes a snapshot to the registered web hosts at a bounded rate, only when something
+/// nothing of its own: on activation it asks every team and enterprise (snapshots wait for that), so its figures are
+/// always the sum of what they hold. A timer pushes a snapshot to the registered web hosts at a bounded rate, only when something
 /// changed, and a heartbeat otherwise.
 /// </summary>
 internal sealed partial class CityBoardGrain(
@@ -29,20 +29,39 @@ internal sealed partial class CityBoardGrain(
     private readonly Dictionary<string, EnterpriseStanding> _enterprises = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, (IBoardObserver Observer, DateTimeOffset Expires)> _subscribers = [];
     private readonly HashSet<string> _changedTeams = new(StringComparer.Ordinal);
+    private Task _pulled = Task.CompletedTask;
     private BoardSnapshot? _snapshot;
     private BoardSnapshot? _published;
     private long _version;
     private DateTimeOffset _changedAt;
     private DateTimeOffset _lastSentAt;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await PullAll();
+        // The first pull activates every team and enterprise, about a second on a long store. Callers that need the
+        // figures wait for it (a snapshot is never a partial sum); registrations and reports do not, so a starting
+        // service is ready for its walls while the pull runs.
+        _pulled = Pull();
         var interval = options.Value.PushInterval;
         this.RegisterGrainTimer(Publish, new GrainTimerCreationOptions { DueTime = interval, Period = interval, KeepAlive = true });
         var resync = options.Value.ResyncInterval;
         this.RegisterGrainTimer(Resync, new GrainTimerCreationOptions { DueTime = resync, Period = resync, KeepAlive = true });
+        return Task.CompletedTask;
     }
+
+    /// <summary>Completes once the board holds every team's and enterprise's standing; a failed pull is tried again.</summary>
+    private Task Pulled()
+    {
+        if (_pulled.IsFaulted || _pulled.IsCanceled)
+        {
+            _pulled = Pull();
+        }
+
+        return _pulled;
+    }
+
+    /// <summary>The first pull: reports that arrived while it ran are newer than what it got, and stay.</summary>
+    private async Task Pull() => Take(await Standings(), everything: false, resync: false);
 
     /// <summary>
     /// Reports are pushed, and a push can be lost: a node dies with a report in flight, or, while a cluster replaces a
@@ -51,9 +70,19 @@ internal sealed partial class CityBoardGrain(
     /// </summary>
     private async Task Resync(CancellationToken cancellationToken)
     {
+        if (!_pulled.IsCompletedSuccessfully)
+        {
+            if (_pulled.IsCompleted)
+            {
+                _ = Pulled(); // the first pull failed: try it again
+            }
+
+            return;
+        }
+
         try
         {
-            Take(await Standings(), everything: false);
+            Take(await Standings(), everything: false, resync: true);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -93,10 +122,15 @@ internal sealed partial class CityBoardGrain(
         return Task.CompletedTask;
     }
 
-    public Task<BoardSnapshot> GetSnapshot() => Task.FromResult(Current());
+    public async Task<BoardSnapshot> GetSnapshot()
+    {
+        await Pulled();
+        return Current();
+    }
 
     public async Task<BoardSnapshot> Refresh()
     {
+        await Pulled();
         await PullAll();
         return Current();
     }
@@ -122,7 +156,7 @@ internal sealed partial class CityBoardGrain(
             LogLapsed(logger, lapsed);
         }
 
-        if (_subscribers.Count == 0)
+        if (_subscribers.Count == 0 || !_pulled.IsCompletedSuccessfully)
         {
             return Task.CompletedTask;
         }
@@ -158,7 +192,7 @@ internal sealed partial class CityBoardGrain(
         return Task.CompletedTask;
     }
 
-    private async Task PullAll() => Take(await Standings(), everything: true);
+    private async Task PullAll() => Take(await Standings(), everything: true, resync: false);
 
     private async Task<(TeamStanding[] Teams, EnterpriseStanding[] Enterprises)> Standings() =>
         (await Task.WhenAll(roster.Teams.Select(t => GrainFactory.GetGrain<IServiceTeamGrain>(t.Id).GetStanding())),
@@ -168,7 +202,7 @@ internal sealed partial class CityBoardGrain(
     /// Takes standings asked of the teams and enterprises: all of them (on activation and on a refresh after a rebuild),
     /// or only those newer than what the board holds (a resync, which must not undo a report that arrived meanwhile).
     /// </summary>
-    private void Take((TeamStanding[] Teams, EnterpriseStanding[] Enterprises) standings, bool everything)
+    private void Take((TeamStanding[] Teams, EnterpriseStanding[] Enterprises) standings, bool everything, bool resync)
     {
         var changed = everything;
         foreach (var standing in standings.Teams)
@@ -193,7 +227,7 @@ internal sealed partial class CityBoardGrain(
 
         if (changed)
         {
-            if (!everything)
+            if (resync)
             {
                 LogResynced(logger);
             }
