@@ -59,16 +59,7 @@ export class BoardState {
   pushed(snapshot, receivedAt) {
     if (!isSnapshot(snapshot)) return false;
     const asOf = Date.parse(snapshot.asOf);
-    this.sample(receivedAt, asOf);
-    if (this.shownVersion !== null && snapshot.version <= this.shownVersion) {
-      if (snapshot.version === this.shownVersion) {
-        this.regressions = 0;
-        this.confirm(this.toLocal(asOf, receivedAt));
-      } else {
-        this.regressed();
-      }
-      return false;
-    }
+    if (this.notNewer(snapshot.version, asOf, receivedAt)) return false;
     const gap = this.shownVersion !== null && snapshot.previousVersion !== this.shownVersion;
     this.regressions = 0;
     this.display(snapshot);
@@ -87,16 +78,7 @@ export class BoardState {
   delta(delta, receivedAt) {
     if (!isDelta(delta)) return false;
     const asOf = Date.parse(delta.asOf);
-    this.sample(receivedAt, asOf);
-    if (this.shownVersion !== null && delta.version <= this.shownVersion) {
-      if (delta.version === this.shownVersion) {
-        this.regressions = 0;
-        this.confirm(this.toLocal(asOf, receivedAt));
-      } else {
-        this.regressed();
-      }
-      return false;
-    }
+    if (this.notNewer(delta.version, asOf, receivedAt)) return false;
     const merged = this.snapshot && delta.since <= this.shownVersion ? applyDelta(this.snapshot, delta) : null;
     if (!merged) {
       this.refetch('gap');
@@ -105,6 +87,22 @@ export class BoardState {
     this.regressions = 0;
     this.display(merged);
     this.confirm(this.toLocal(asOf, receivedAt));
+    return true;
+  }
+
+  /**
+   * Takes the clock sample of a push; true when it brings nothing newer than what is shown (the shown version is then
+   * confirmed as of the push, or an older one counts towards believing the board started over).
+   */
+  notNewer(version, asOf, receivedAt) {
+    this.sample(receivedAt, asOf);
+    if (this.shownVersion === null || version > this.shownVersion) return false;
+    if (version === this.shownVersion) {
+      this.regressions = 0;
+      this.confirm(this.toLocal(asOf, receivedAt));
+    } else {
+      this.regressed();
+    }
     return true;
   }
 
