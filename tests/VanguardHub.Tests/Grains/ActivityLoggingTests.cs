@@ -183,6 +183,47 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_starting_board_takes_registrations_at_once_and_answers_snapshots_only_with_every_team_counted()
+    {
+        var serviceId = $"board-{Guid.NewGuid():N}";
+        var settings = new Dictionary<string, string?>(Engine());
+        var folder = Directory.CreateDirectory(Path.Combine(_folder.Path, "board")).FullName;
+        await using (var first = await GrainCluster.StartAsync(folder, serviceId, settings))
+        {
+            foreach (var team in new[] { Dianchi, RedPomegranate, Dianchi })
+            {
+                (await first.Grains.GetGrain<IServiceTeamGrain>(team).LogActivity(Activity(team, residents: 2))).Outcome.Should().Be(LogOutcome.Created);
+            }
+        }
+
+        // Restarted, with the teams' state reads held back: the board's first pull cannot finish.
+        await using var second = await GrainCluster.StartAsync(folder, serviceId, settings);
+        var teamReads = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        second.Storage.HeldReads["team"] = teamReads;
+        var board = second.Grains.GetGrain<ICityBoardGrain>(CityBoard.Key);
+        var observer = second.Grains.CreateObjectReference<IBoardObserver>(new SilentObserver());
+
+        await board.Subscribe(Guid.NewGuid(), observer).WaitAsync(TimeSpan.FromSeconds(20));
+        var snapshot = board.GetSnapshot();
+        await Task.Delay(500);
+        snapshot.IsCompleted.Should().BeFalse("a snapshot waits until every team has been asked");
+
+        teamReads.SetResult();
+        second.Storage.HeldReads.Clear();
+        (await snapshot).Totals.Activities.Should().Be(3);
+        (await snapshot).Leaderboard.Single(e => e.TeamId == Dianchi).Tally.Activities.Should().Be(2);
+    }
+
+    private sealed class SilentObserver : IBoardObserver
+    {
+        public Task OnSnapshot(BoardSnapshot snapshot) => Task.CompletedTask;
+
+        public Task OnTeams(System.Collections.Immutable.ImmutableArray<TeamStanding> teams) => Task.CompletedTask;
+
+        public Task OnHeartbeat(BoardHeartbeat heartbeat) => Task.CompletedTask;
+    }
+
+    [Fact]
     public async Task Reading_a_whole_timeline_brings_only_each_months_last_chunk_into_memory()
     {
         var serviceId = $"chunks-{Guid.NewGuid():N}";

@@ -29,7 +29,18 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
         _writes.Clear();
     }
 
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+    /// <summary>Grain state names ("team", ...) whose reads wait, while present, until their gate is opened.</summary>
+    public ConcurrentDictionary<string, TaskCompletionSource> HeldReads { get; } = new();
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (HeldReads.TryGetValue(stateName, out var gate))
+        {
+            await gate.Task;
+        }
+
+        await inner.ReadStateAsync(stateName, grainId, grainState);
+    }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
