@@ -14,7 +14,9 @@ namespace VanguardHub.Dashboard.Wall;
 /// </summary>
 /// <remarks>
 /// On a busy day every team's row changes between two pushes and a delta is about as big as the snapshot; on an
-/// ordinary day a push changes a few rows, and a delta is a few kilobytes instead of some 60.
+/// ordinary day a push changes a few rows, and a delta is a few kilobytes instead of some 60. A wall applies a delta
+/// to a newer version than <see cref="Since"/> only after it fetched one; an entry that changed and changed back in
+/// between (a void, then the same figure again) is not in the delta and keeps that version's value until it changes.
 /// </remarks>
 public sealed record BoardDelta
 {
@@ -28,11 +30,14 @@ public sealed record BoardDelta
     public required ImmutableDictionary<string, ActivityTally> ByDistrict { get; init; }
     /// <summary>
     /// Race rows whose figures changed, in rank order. A row whose only change is its place (one team passing others
-    /// moves every row in between) does not travel: <see cref="Order"/>, <see cref="Gaps"/> and <see cref="PreviousRanks"/> say that.
+    /// moves every row in between) does not travel: <see cref="Order"/>, <see cref="Gaps"/> and <see cref="PreviousRanks"/> place it.
     /// </summary>
     public required ImmutableArray<LeaderboardEntry> Leaderboard { get; init; }
-    /// <summary>The race's team ids in rank order (rank = position + 1), when the order changed; absent when it did not.</summary>
-    public ImmutableArray<string>? Order { get; init; }
+    /// <summary>
+    /// The race's team ids in rank order (rank = position + 1), always: a wall may show a version newer than
+    /// <see cref="Since"/> (one it fetched), and the order can change and change back in between.
+    /// </summary>
+    public required ImmutableArray<string> Order { get; init; }
     /// <summary>Each rank's <see cref="LeaderboardEntry.GapToNext"/>, in rank order.</summary>
     public required ImmutableArray<int> Gaps { get; init; }
     /// <summary>Each rank's <see cref="LeaderboardEntry.PreviousRank"/>, in rank order (a back-dated activity reorders yesterday's race).</summary>
@@ -74,9 +79,7 @@ public sealed record BoardDelta
             ByDomain = Changed(earlier.ByDomain, later.ByDomain),
             ByDistrict = Changed(earlier.ByDistrict, later.ByDistrict),
             Leaderboard = [.. later.Leaderboard.Where(e => !rows.TryGetValue(e.TeamId, out var was) || Figures(was) != Figures(e))],
-            Order = later.Leaderboard.Select(e => e.TeamId).SequenceEqual(earlier.Leaderboard.Select(e => e.TeamId))
-                ? null
-                : [.. later.Leaderboard.Select(e => e.TeamId)],
+            Order = [.. later.Leaderboard.Select(e => e.TeamId)],
             Gaps = [.. later.Leaderboard.Select(e => e.GapToNext)],
             PreviousRanks = [.. later.Leaderboard.Select(e => e.PreviousRank)],
             Trend = [.. later.Trend.Where(d => !days.TryGetValue(d.Day, out var was) || was != d)],

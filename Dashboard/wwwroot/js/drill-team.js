@@ -412,13 +412,12 @@ async function main() {
         race = new Map(snap.leaderboard.map((row) => [row.teamId, row]));
         renderRank([...race.values()]);
       },
-      // Only the race rows whose figures changed, and the order when it changed.
+      // Only the race rows whose figures changed, with the order, gaps and yesterday's ranks that place every row.
       boardDelta: (delta) => {
         if (!delta || typeof delta.version !== 'number' || delta.version <= lastBoardVersion) return;
         if (!race || delta.since > lastBoardVersion) { loadRace(); return; } // missed one: take the whole race
         lastBoardVersion = delta.version;
         for (const row of delta.leaderboard ?? []) race.set(row.teamId, row);
-        // Rows that only moved do not travel: the order (when it changed), gaps and yesterday's ranks say where each stands.
         const order = delta.order ?? [...race.values()].sort((a, b) => a.rank - b.rank).map((row) => row.teamId);
         const next = new Map();
         order.forEach((id, i) => {

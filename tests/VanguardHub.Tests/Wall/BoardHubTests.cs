@@ -104,6 +104,7 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
         var rows = delta.GetProperty("leaderboard").EnumerateArray().ToList();
         rows.Select(r => r.GetProperty("teamId").GetString()).Should().Equal([Dianchi], "only rows whose figures changed travel; places come as order and gaps");
         delta.GetProperty("gaps").GetArrayLength().Should().Be(shown.Leaderboard.Length);
+        delta.GetProperty("order").GetArrayLength().Should().Be(shown.Leaderboard.Length);
         var dianchi = rows.Single();
         dianchi.GetProperty("tally").GetProperty("activities").GetInt32()
             .Should().Be(shown.Leaderboard.Single(e => e.TeamId == Dianchi).Tally.Activities + 1);
