@@ -15,8 +15,8 @@ namespace VanguardHub.Grains.Board;
 /// <summary>
 /// Keeps every team's and enterprise's latest standing in memory and sums them into numbered snapshots. It stores
 /// nothing of its own: on activation it asks every team and enterprise (snapshots wait for that), so its figures are
-/// always the sum of what they hold. A timer pushes a snapshot to the registered web hosts at a bounded rate, only when something
-/// changed, and a heartbeat otherwise.
+/// always the sum of what they hold. A timer pushes a snapshot to the registered web hosts at a bounded rate, only
+/// when something changed, and a heartbeat otherwise.
 /// </summary>
 internal sealed partial class CityBoardGrain(
     Roster roster, TimeProvider clock, IOptions<WallOptions> options, ILogger<CityBoardGrain> logger) : Grain, ICityBoardGrain
@@ -199,8 +199,8 @@ internal sealed partial class CityBoardGrain(
          await Task.WhenAll(roster.Enterprises.Select(e => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(e.Id).GetStanding())));
 
     /// <summary>
-    /// Takes standings asked of the teams and enterprises: all of them (on activation and on a refresh after a rebuild),
-    /// or only those newer than what the board holds (a resync, which must not undo a report that arrived meanwhile).
+    /// Takes standings asked of the teams and enterprises: all of them (on a refresh after a rebuild), or only those
+    /// newer than what the board holds (the first pull and a resync, which must not undo a report that arrived meanwhile).
     /// </summary>
     private void Take((TeamStanding[] Teams, EnterpriseStanding[] Enterprises) standings, bool everything, bool resync)
     {
