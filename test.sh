@@ -32,10 +32,16 @@ if [ $build -ne 0 ]; then
   exit $build
 fi
 
+# Tests stop the PostgreSQL servers they start as their process exits; the runner may end a test process before
+# that, so any server this run started (a scripts/postgres.sh folder newer than this marker) is removed afterwards.
+started_marker=$(mktemp)
 dotnet test VanguardHub.sln --configuration Release --no-build \
   --logger "trx;LogFilePrefix=results" --logger "console;verbosity=normal" \
   --results-directory "$results" --blame-hang-timeout 10m
 status=$?
+find "${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'vanguardhub-pg-*' -newer "$started_marker" -print0 2>/dev/null \
+  | while IFS= read -r -d '' folder; do scripts/postgres.sh remove "$folder" >/dev/null 2>&1 || true; done
+rm -f "$started_marker"
 
 passed=0
 failed=0
