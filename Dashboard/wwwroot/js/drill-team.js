@@ -5,6 +5,7 @@ import {
   loadCatalog, nameOf, renderTiles, renderBars, domainRows, activityItem, showMessage, setAsOf, startLive, withLang,
 } from './drill-common.js';
 import { decorateTimelineItem, captureOpenState, restoreOpenState } from './drill-corrections.js';
+import { applyRaceDelta } from './wall-state.js';
 
 const PAGE_SIZE = 20;
 const teamId = pageId();
@@ -416,19 +417,10 @@ async function main() {
       boardDelta: (delta) => {
         if (!delta || typeof delta.version !== 'number' || delta.version <= lastBoardVersion) return;
         if (!race || delta.since > lastBoardVersion) { loadRace(); return; } // missed one: take the whole race
+        const next = applyRaceDelta([...race.values()], delta);
+        if (!next) { loadRace(); return; }
         lastBoardVersion = delta.version;
-        for (const row of delta.leaderboard ?? []) race.set(row.teamId, row);
-        const order = delta.order ?? [...race.values()].sort((a, b) => a.rank - b.rank).map((row) => row.teamId);
-        const next = new Map();
-        order.forEach((id, i) => {
-          const row = race.get(id);
-          if (row) {
-            next.set(id, {
-              ...row, rank: i + 1, gapToNext: delta.gaps?.[i] ?? row.gapToNext, previousRank: delta.previousRanks?.[i] ?? row.previousRank,
-            });
-          }
-        });
-        race = next;
+        race = new Map(next.map((row) => [row.teamId, row]));
         renderRank([...race.values()]);
       },
     },

@@ -178,22 +178,8 @@ export function applyDelta(base, delta) {
     recent.push(item);
   }
 
-  // Rows whose figures changed come whole; every row takes its place (rank, gap, yesterday's rank) from the arrays.
-  const rows = new Map((base.leaderboard ?? []).map((row) => [row.teamId, row]));
-  for (const row of delta.leaderboard ?? []) rows.set(row.teamId, row);
-  const order = delta.order ?? (base.leaderboard ?? []).map((row) => row.teamId);
-  const gaps = delta.gaps ?? [];
-  const previousRanks = delta.previousRanks ?? [];
-  const leaderboard = [];
-  for (let i = 0; i < order.length; i++) {
-    const row = rows.get(order[i]);
-    if (!row) return null;
-    const gapToNext = gaps[i] ?? row.gapToNext;
-    const previousRank = previousRanks[i] ?? row.previousRank;
-    leaderboard.push(row.rank === i + 1 && row.gapToNext === gapToNext && row.previousRank === previousRank
-      ? row
-      : { ...row, rank: i + 1, gapToNext, previousRank });
-  }
+  const leaderboard = applyRaceDelta(base.leaderboard ?? [], delta);
+  if (!leaderboard) return null;
   const raceChanged = leaderboard.length !== (base.leaderboard ?? []).length || leaderboard.some((row, i) => row !== base.leaderboard[i]);
 
   const days = new Map((base.trend ?? []).map((day) => [day.day, day]));
@@ -217,6 +203,30 @@ export function applyDelta(base, delta) {
     partners: delta.partners ?? base.partners,
     recent,
   };
+}
+
+/**
+ * The race `delta` describes, from `base` (race rows in rank order): rows whose figures changed come whole, and every
+ * row takes its place (rank, gap, yesterday's rank) from the delta's arrays. Null when the order names a team the
+ * rows lack. Rows whose place did not change are the base's own objects.
+ */
+export function applyRaceDelta(base, delta) {
+  const rows = new Map(base.map((row) => [row.teamId, row]));
+  for (const row of delta.leaderboard ?? []) rows.set(row.teamId, row);
+  const order = delta.order ?? base.map((row) => row.teamId);
+  const gaps = delta.gaps ?? [];
+  const previousRanks = delta.previousRanks ?? [];
+  const leaderboard = [];
+  for (let i = 0; i < order.length; i++) {
+    const row = rows.get(order[i]);
+    if (!row) return null;
+    const gapToNext = gaps[i] ?? row.gapToNext;
+    const previousRank = previousRanks[i] ?? row.previousRank;
+    leaderboard.push(row.rank === i + 1 && row.gapToNext === gapToNext && row.previousRank === previousRank
+      ? row
+      : { ...row, rank: i + 1, gapToNext, previousRank });
+  }
+  return leaderboard;
 }
 
 function isDelta(d) {
