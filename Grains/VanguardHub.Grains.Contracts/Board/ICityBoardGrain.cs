@@ -18,6 +18,13 @@ public interface ICityBoardGrain : IGrainWithIntegerKey
     [Alias("GetSnapshot")]
     Task<BoardSnapshot> GetSnapshot();
 
+    /// <summary>
+    /// The newest snapshot's version, answered at once, even while a starting board is still asking every team for
+    /// its figures (then 0) or another call is waiting for that: it tells that the silo answers grain calls.
+    /// </summary>
+    [Alias("GetVersion"), Orleans.Concurrency.AlwaysInterleave]
+    Task<long> GetVersion();
+
     /// <summary>Asks every team for its standing again (after a rebuild, or to heal a lost report).</summary>
     [Alias("Refresh")]
     Task<BoardSnapshot> Refresh();

@@ -128,6 +128,8 @@ internal sealed partial class CityBoardGrain(
         return Current();
     }
 
+    public Task<long> GetVersion() => Task.FromResult(_version);
+
     public async Task<BoardSnapshot> Refresh()
     {
         await Pulled();

@@ -183,7 +183,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_starting_board_takes_registrations_at_once_and_answers_snapshots_only_with_every_team_counted()
+    public async Task A_starting_board_takes_registrations_and_version_checks_at_once_and_answers_snapshots_only_with_every_team_counted()
     {
         var serviceId = $"board-{Guid.NewGuid():N}";
         var settings = new Dictionary<string, string?>(Engine());
@@ -207,6 +207,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         var snapshot = board.GetSnapshot();
         await Task.Delay(500);
         snapshot.IsCompleted.Should().BeFalse("a snapshot waits until every team has been asked");
+        (await board.GetVersion().WaitAsync(TimeSpan.FromSeconds(5))).Should().Be(0, "readiness asks the version, which does not wait for the figures");
 
         teamReads.SetResult();
         second.Storage.HeldReads.Clear();
