@@ -70,7 +70,7 @@ internal static class ActivitiesApi
         var record = validated! with { RecordedBy = user.Actor() };
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var result = await grains.GetGrain<IServiceTeamGrain>(record.TeamId).LogActivity(record);
+        var result = await grains.Cached<IServiceTeamGrain>(record.TeamId).LogActivity(record);
         metrics.ActivityLogged(result.Outcome switch
         {
             LogOutcome.Created => "created",

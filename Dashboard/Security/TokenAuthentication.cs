@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using VanguardHub.Contracts;
 using VanguardHub.Contracts.Security;
 using VanguardHub.Dashboard.Extensions;
 
@@ -34,7 +35,7 @@ internal sealed class TokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var info = await grains.GetGrain<ITokensGrain>(Tokens.Key).Validate(token);
+        var info = await grains.Cached<ITokensGrain>(Tokens.Key).Validate(token);
         return info is null
             ? AuthenticateResult.Fail("The token is unknown, revoked or expired.")
             : AuthenticateResult.Success(new AuthenticationTicket(Identity.ForToken(info, Scheme.Name), Scheme.Name));

@@ -127,7 +127,7 @@ internal sealed partial class ActivityIndexGrain(
             }
 
             var take = Math.Min(PageCapacity - fill, locations.Count - offset);
-            writes.Add(GrainFactory.GetGrain<IActivityIndexPageGrain>(pages - 1).Append([.. locations.Skip(offset).Take(take)]));
+            writes.Add(GrainFactory.Cached<IActivityIndexPageGrain>(pages - 1).Append([.. locations.Skip(offset).Take(take)]));
             offset += take;
             fill += take;
         }

@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using VanguardHub.Contracts;
 using VanguardHub.Contracts.Board;
 
 namespace VanguardHub.Grains.Board;
@@ -16,7 +17,7 @@ internal sealed class StandingRelayGrain : Grain, IStandingRelayGrain
     public StandingRelayGrain()
     {
         _pending = new StandingCoalescer(
-            (teams, enterprises) => GrainFactory.GetGrain<ICityBoardGrain>(CityBoard.Key).ReportStandings(teams, enterprises),
+            (teams, enterprises) => GrainFactory.Cached<ICityBoardGrain>(CityBoard.Key).ReportStandings(teams, enterprises),
             TimeSpan.FromSeconds(1));
     }
 

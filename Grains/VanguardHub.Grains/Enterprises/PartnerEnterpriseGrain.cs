@@ -126,7 +126,7 @@ internal sealed class PartnerEnterpriseGrain(
             throw;
         }
 
-        GrainFactory.GetGrain<IStandingRelayGrain>(0).ReportEnterprise(Standing()).Ignore();
+        GrainFactory.Cached<IStandingRelayGrain>(0).ReportEnterprise(Standing()).Ignore();
     }
 
     public Task<EnterpriseStanding> GetStanding() => Task.FromResult(Standing());

@@ -134,7 +134,7 @@ internal sealed partial class ServiceTeamGrain(
             return (Location: ActivityLocation.Of(request.Activity), Record: record, ChunkKey: ActivityLogKeys.Chunk(TeamId, monthKey, index));
         }).ToList();
 
-        var claimed = await GrainFactory.GetGrain<IActivityIndexGrain>(ActivityIndex.Key).Claim([.. planned.Select(p => p.Location)]);
+        var claimed = await GrainFactory.Cached<IActivityIndexGrain>(ActivityIndex.Key).Claim([.. planned.Select(p => p.Location)]);
         var answers = new Dictionary<Guid, LogResult>();
         var fresh = new List<(ActivityRecord Record, string ChunkKey)>();
         for (var i = 0; i < planned.Count; i++)
@@ -546,15 +546,15 @@ internal sealed partial class ServiceTeamGrain(
     private async Task AppendAndNotify(IReadOnlyList<(ActivityRecord Activity, string ChunkKey)> appends)
     {
         await Task.WhenAll(appends.GroupBy(a => a.ChunkKey).Select(chunk =>
-            GrainFactory.GetGrain<IActivityLogChunkGrain>(chunk.Key).Append([.. chunk.Select(a => a.Activity)])));
+            GrainFactory.Cached<IActivityLogChunkGrain>(chunk.Key).Append([.. chunk.Select(a => a.Activity)])));
         await Task.WhenAll(appends
             .SelectMany(a => a.Activity.Partners.Select(p => (Partner: p, a.Activity)))
             .GroupBy(x => x.Partner)
-            .Select(g => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(g.Key).Record([.. g.Select(x => x.Activity).OrderBy(a => a.Sequence)])));
+            .Select(g => GrainFactory.Cached<IPartnerEnterpriseGrain>(g.Key).Record([.. g.Select(x => x.Activity).OrderBy(a => a.Sequence)])));
     }
 
     private void ReportStanding() =>
-        GrainFactory.GetGrain<IStandingRelayGrain>(0).ReportTeam(Standing()).Ignore();
+        GrainFactory.Cached<IStandingRelayGrain>(0).ReportTeam(Standing()).Ignore();
 
     private TeamStanding Standing() => new()
     {
