@@ -11,6 +11,8 @@ namespace VanguardHub.Bench;
 /// </summary>
 internal sealed class Credentials(Uri address, string adminToken)
 {
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
     private readonly ConcurrentDictionary<string, Task<string>> _leaders = new();
     private Task<string>? _wall;
 
@@ -47,10 +49,13 @@ internal sealed class Credentials(Uri address, string adminToken)
 
     public Task<string> WallToken() => _wall ??= Issue(new { name = "benchmark walls", role = "wall", expiresInDays = 1 });
 
-    /// <summary>A POST of an activity as its team's leader.</summary>
+    /// <summary>
+    /// A POST of an activity as its team's leader, its length given as a phone's browser gives it (a JSON content
+    /// stream would be sent in chunks, which the service then decodes).
+    /// </summary>
     public async Task<HttpRequestMessage> LogRequest(string teamId, object activity) => new(HttpMethod.Post, "/api/activities")
     {
-        Content = JsonContent.Create(activity),
+        Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(activity, Web)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json", "utf-8") } },
         Headers = { Authorization = new AuthenticationHeaderValue("Bearer", await LeaderToken(teamId)) },
     };
 
