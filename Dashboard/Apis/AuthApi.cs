@@ -22,7 +22,7 @@ internal static class AuthApi
 
     private static async Task<IResult> Login(
         HttpContext context, IGrainFactory grains, IAntiforgery antiforgery, SignInThrottle throttle, AuditTrail audit,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        FirstRunAdmin firstRun, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (request, problem) = await JsonBody.ReadAsync<LoginRequest>(context.Request, AccountRules.MaxBody, cancellationToken);
         if (problem is not null)
@@ -51,6 +51,8 @@ internal static class AuthApi
             return TooMany(context, wait, "Too many sign-in attempts for this account; try again shortly.");
         }
 
+        // On a first start, the admin account may still be being made.
+        await firstRun.Done.WaitAsync(cancellationToken);
         var result = await grains.GetGrain<IAccountsGrain>(Accounts.Key).SignIn(request.Username!, request.Password!);
         var logger = loggers.CreateLogger("VanguardHub.SignIn");
         switch (result.Outcome)

@@ -17,7 +17,8 @@ internal static class OperationsExtensions
         builder.Services.AddHealthChecks()
             .AddCheck<SiloReadiness>("silo", tags: [Ready])
             .AddCheck<StorageReadiness>("storage", tags: [Ready])
-            .AddCheck<PushReadiness>("push", tags: [Ready]);
+            .AddCheck<PushReadiness>("push", tags: [Ready])
+            .AddCheck<AccountsReadiness>("accounts", tags: [Ready]);
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics

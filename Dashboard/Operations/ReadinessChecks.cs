@@ -57,3 +57,12 @@ internal sealed class PushReadiness(BoardPushService push) : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(push.Registered ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("not registered with the board"));
 }
+
+/// <summary>On a first start, the first admin account has been made (sign-ins wait for it until then).</summary>
+internal sealed class AccountsReadiness(Security.FirstRunAdmin firstRun) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(firstRun.Done.IsCompletedSuccessfully ? HealthCheckResult.Healthy()
+            : firstRun.Done.IsFaulted ? HealthCheckResult.Unhealthy("the first admin account could not be made", firstRun.Done.Exception)
+            : HealthCheckResult.Unhealthy("making the first admin account"));
+}

@@ -36,13 +36,22 @@ internal sealed class AuditTrail(IGrainFactory grains, TimeProvider clock, ILogg
 
 /// <summary>
 /// On the very first start (no accounts at all), creates the "admin" account with the password from
-/// VANGUARDHUB_ADMIN_PASSWORD, or a random one printed once to the console.
+/// VANGUARDHUB_ADMIN_PASSWORD, or a random one printed once to the console. The account is made while the service
+/// starts listening (hashing the password and the two durable writes took half a second of a first start); sign-ins
+/// and the readiness check wait for it. If it cannot be made, the service stops, as it would have failed to start.
 /// </summary>
-internal sealed class FirstRunAdmin(IGrainFactory grains, IConfiguration configuration, AuditTrail audit, ILogger<FirstRunAdmin> logger) : IHostedService
+internal sealed class FirstRunAdmin(
+    IGrainFactory grains, IConfiguration configuration, AuditTrail audit, IHostApplicationLifetime lifetime, ILogger<FirstRunAdmin> logger)
+    : IHostedService
 {
     public const string PasswordVariable = "VANGUARDHUB_ADMIN_PASSWORD";
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private Task _done = Task.CompletedTask;
+
+    /// <summary>Completes once the first admin exists, whether made now or found; faults if it could not be made.</summary>
+    public Task Done => _done;
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         var configured = configuration[PasswordVariable];
         if (configured is { Length: > 0 } && configured.Length < AccountRules.MinPassword)
@@ -50,25 +59,40 @@ internal sealed class FirstRunAdmin(IGrainFactory grains, IConfiguration configu
             throw new InvalidOperationException($"{PasswordVariable} must be at least {AccountRules.MinPassword} characters long.");
         }
 
-        var password = configured is { Length: > 0 } ? configured : System.Security.Cryptography.RandomNumberGenerator.GetString(
-            "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
-        if (!await grains.GetGrain<IAccountsGrain>(Accounts.Key).CreateFirstAdmin(Accounts.FirstAdmin, password))
-        {
-            return;
-        }
-
-        await audit.Record("system", "account.create", Accounts.FirstAdmin, "first start");
-        if (configured is { Length: > 0 })
-        {
-            logger.LogInformation("Created the first admin account \"{Username}\" with the password from {Variable}.", Accounts.FirstAdmin, PasswordVariable);
-        }
-        else
-        {
-            // Printed once, to the console only (never to the structured log): it is shown on this first start and never again.
-            Console.WriteLine($"First start: created the admin account \"{Accounts.FirstAdmin}\" with the password {password}");
-            Console.WriteLine("Write it down now; it is not shown again. Set VANGUARDHUB_ADMIN_PASSWORD before the first start to choose it.");
-        }
+        _done = Create(configured);
+        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task Create(string? configured)
+    {
+        try
+        {
+            var password = configured is { Length: > 0 } ? configured : System.Security.Cryptography.RandomNumberGenerator.GetString(
+                "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
+            if (!await grains.GetGrain<IAccountsGrain>(Accounts.Key).CreateFirstAdmin(Accounts.FirstAdmin, password))
+            {
+                return;
+            }
+
+            await audit.Record("system", "account.create", Accounts.FirstAdmin, "first start");
+            if (configured is { Length: > 0 })
+            {
+                logger.LogInformation("Created the first admin account \"{Username}\" with the password from {Variable}.", Accounts.FirstAdmin, PasswordVariable);
+            }
+            else
+            {
+                // Printed once, to the console only (never to the structured log): it is shown on this first start and never again.
+                Console.WriteLine($"First start: created the admin account \"{Accounts.FirstAdmin}\" with the password {password}");
+                Console.WriteLine("Write it down now; it is not shown again. Set VANGUARDHUB_ADMIN_PASSWORD before the first start to choose it.");
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogCritical(e, "Could not make sure the first admin account exists; stopping.");
+            lifetime.StopApplication();
+            throw;
+        }
+    }
 }

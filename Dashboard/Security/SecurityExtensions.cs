@@ -92,7 +92,8 @@ internal static class SecurityExtensions
 
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<AuditTrail>();
-        services.AddHostedService<FirstRunAdmin>();
+        services.AddSingleton<FirstRunAdmin>();
+        services.AddHostedService(sp => sp.GetRequiredService<FirstRunAdmin>());
         services.AddSingleton<HubSessions>();
         services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
         return builder;

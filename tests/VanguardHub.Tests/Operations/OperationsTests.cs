@@ -27,6 +27,8 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         using var client = new HttpClient { BaseAddress = app.Address };
         await Poll.Until(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK);
         (await client.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
+        var checks = (await (await client.GetAsync("/readyz")).Json())["checks"]!.AsObject().Select(c => c.Key);
+        checks.Should().BeEquivalentTo("silo", "storage", "push", "accounts");
 
         var store = Path.Combine(_folder.Path, "vanguardhub.db");
         File.Move(store, store + ".away");
