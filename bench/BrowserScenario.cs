@@ -160,6 +160,12 @@ internal static class BrowserScenario
                                   + $"total {sample.Total,7:N0}  race {sample.RaceView,-10}  errors {errors.Count}"
                                   + (at == baseline ? "  <- baseline" : ""));
                 previous = sample;
+                if (settings.HeapSnapshots is { } folder && (at == baseline || at == duration))
+                {
+                    var file = Path.Combine(folder, $"wall-{at.TotalMinutes:0.##}min.heapsnapshot");
+                    await HeapSnapshot(cdp, file);
+                    Console.WriteLine($"         heap snapshot written to {file}");
+                }
             }
 
             var rss = app?.RssMiB;
@@ -305,6 +311,46 @@ internal static class BrowserScenario
         var busy = new MainThread(metrics["TaskDuration"], metrics["ScriptDuration"], metrics["RecalcStyleDuration"] + metrics["LayoutDuration"]);
         return new Sample(at, heap, blinkHeap, documentNodes, detached!.Count, (long)metrics["Nodes"], (long)metrics["JSEventListeners"], busy,
             total, raceView, published, received);
+    }
+
+    /// <summary>The page's V8 heap (after a collection) as DevTools' Memory panel saves it, to compare two moments of a run.</summary>
+    private static async Task HeapSnapshot(ICDPSession cdp, string file)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        await using var output = new StreamWriter(file);
+        var chunks = new List<string>();
+        void Chunk(object? sender, JsonElement? e)
+        {
+            if (e?.GetProperty("chunk").GetString() is { } text)
+            {
+                lock (chunks)
+                {
+                    chunks.Add(text);
+                }
+            }
+        }
+
+        var chunkEvent = cdp.Event("HeapProfiler.addHeapSnapshotChunk");
+        chunkEvent.OnEvent += Chunk;
+        try
+        {
+            await cdp.SendAsync("HeapProfiler.enable");
+            await cdp.SendAsync("HeapProfiler.takeHeapSnapshot", new Dictionary<string, object> { ["reportProgress"] = false });
+        }
+        finally
+        {
+            chunkEvent.OnEvent -= Chunk;
+            await cdp.SendAsync("HeapProfiler.disable");
+        }
+
+        // The chunks arrive before the command's answer.
+        lock (chunks)
+        {
+            foreach (var text in chunks)
+            {
+                output.Write(text);
+            }
+        }
     }
 
     private static async Task<long> Total(IPage page) =>

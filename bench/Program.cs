@@ -13,6 +13,7 @@ using VanguardHub.Bench;
 //          --engine sqlite|postgres (postgres: a private server started by scripts/postgres.sh; not for history, memory, startup),
 //          --whole-snapshots (push and fan-out walls take whole "board" snapshots instead of deltas, for comparison),
 //          --warmup N (seconds of ingest before ingest's figures are taken, default 10; 0: none),
+//          --heap-snapshots DIR (browser: the page's V8 heap snapshot at the baseline and at the end, for DevTools' Memory panel),
 //          --out FILE (JSON results, default bench-results.json)
 var scenario = args.FirstOrDefault() ?? "";
 var scenarios = scenario switch
@@ -24,7 +25,7 @@ var scenarios = scenario switch
 };
 if (scenarios.Length == 0)
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--engine sqlite|postgres] [--whole-snapshots] [--warmup N] [--out FILE]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--engine sqlite|postgres] [--whole-snapshots] [--warmup N] [--heap-snapshots DIR] [--out FILE]");
     return 2;
 }
 
@@ -72,7 +73,7 @@ return results.All(r => r.Correct) ? 0 : 1;
 internal sealed record Settings(
     int Walls, int Rate, int Seconds, int Clients, Uri? Url, string Out, IReadOnlyDictionary<string, string> AppSettings,
     int History = 1_000_000, double Minutes = 60, bool WallsGiven = false, bool RateGiven = false, bool Postgres = false,
-    bool WholeSnapshots = false, int WarmUpSeconds = 10)
+    bool WholeSnapshots = false, int WarmUpSeconds = 10, string? HeapSnapshots = null)
 {
     /// <summary>The hub address a bench wall connects to: deltas, as the wall page asks for, unless --whole-snapshots.</summary>
     public string WallHubPath => WholeSnapshots ? "/hubs/board" : "/hubs/board?deltas=1";
@@ -102,6 +103,7 @@ internal sealed record Settings(
                 var other => throw new ArgumentException($"--engine {other}: sqlite or postgres"),
             },
             args.Contains("--whole-snapshots"),
-            int.Parse(Value("--warmup") ?? "10"));
+            int.Parse(Value("--warmup") ?? "10"),
+            Value("--heap-snapshots"));
     }
 }

@@ -38,13 +38,7 @@ public sealed class StandingRelayTests
     [Fact]
     public async Task Reports_arriving_during_a_call_go_in_the_next_one_newest_per_team()
     {
-        var calls = new List<ImmutableArray<TeamStanding>>();
-        var inFlight = new TaskCompletionSource();
-        var relay = new StandingCoalescer((teams, _) =>
-        {
-            calls.Add(teams);
-            return calls.Count == 1 ? inFlight.Task : Task.CompletedTask;
-        }, TimeSpan.FromMilliseconds(10));
+        var (relay, calls, inFlight) = RelayWhoseFirstCallWaits();
 
         relay.Add(Standing("dianchi", 1));
         relay.Add(Standing("dianchi", 3));
@@ -62,13 +56,7 @@ public sealed class StandingRelayTests
     [Fact]
     public async Task A_failed_call_is_retried_without_overwriting_a_newer_standing()
     {
-        var calls = new List<ImmutableArray<TeamStanding>>();
-        var first = new TaskCompletionSource();
-        var relay = new StandingCoalescer((teams, _) =>
-        {
-            calls.Add(teams);
-            return calls.Count == 1 ? first.Task : Task.CompletedTask;
-        }, TimeSpan.FromMilliseconds(10));
+        var (relay, calls, first) = RelayWhoseFirstCallWaits();
 
         relay.Add(Standing("dianchi", 1));
         relay.Add(Standing("xishan", 4));
@@ -79,6 +67,19 @@ public sealed class StandingRelayTests
 
         calls.Should().HaveCount(2);
         calls[1].Select(t => (t.TeamId, t.LogLength)).Should().BeEquivalentTo([("dianchi", 3L), ("xishan", 4L)]);
+    }
+
+    /// <summary>A relay whose first call to the board stays in flight until the test ends it; later calls succeed at once.</summary>
+    private static (StandingCoalescer Relay, List<ImmutableArray<TeamStanding>> Calls, TaskCompletionSource First) RelayWhoseFirstCallWaits()
+    {
+        var calls = new List<ImmutableArray<TeamStanding>>();
+        var first = new TaskCompletionSource();
+        var relay = new StandingCoalescer((teams, _) =>
+        {
+            calls.Add(teams);
+            return calls.Count == 1 ? first.Task : Task.CompletedTask;
+        }, TimeSpan.FromMilliseconds(10));
+        return (relay, calls, first);
     }
 
     private static async Task WaitUntil(Func<bool> condition)
