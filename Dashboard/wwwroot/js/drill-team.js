@@ -6,6 +6,7 @@ import {
 } from './drill-common.js';
 import { decorateTimelineItem, captureOpenState, restoreOpenState } from './drill-corrections.js';
 import { applyRaceDelta } from './wall-state.js';
+import { measureChartTextByCharacter } from './chart-text.js';
 
 const PAGE_SIZE = 20;
 const teamId = pageId();
@@ -174,6 +175,7 @@ function renderTrend() {
   const box = $('trend-chart');
   if (!globalThis.echarts || !box) return;
   if (!chart) {
+    measureChartTextByCharacter(globalThis.echarts);
     chart = globalThis.echarts.init(box, null, { renderer: 'canvas' });
     new ResizeObserver(() => chart.resize()).observe(box);
   }

@@ -16,6 +16,7 @@ import { BoardState, SEVERE_AFTER_MS, STALE_AFTER_MS } from './wall-state.js';
 import { LiveConnection, retryDelay } from './wall-live.js';
 import { WallView } from './wall-view.js';
 import { apiFetch, clearWallToken, me, setWallToken, wallToken } from './session.js';
+import { measureChartTextByCharacter } from './chart-text.js';
 
 // Deltas: on an ordinary day a push changes a few of the 58 race rows, and a few kilobytes arrive instead of some 60.
 const HUB_URL = '/hubs/board?deltas=1';
@@ -72,6 +73,7 @@ if (languageSwitch) {
 
 // ---------- view, state, connection ----------
 
+measureChartTextByCharacter(globalThis.echarts);
 const view = new WallView({
   doc: document,
   t,

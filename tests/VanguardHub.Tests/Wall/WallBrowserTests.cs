@@ -60,6 +60,46 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
     }
 
     [Fact]
+    public async Task The_wall_never_has_Chromium_measure_a_whole_label_and_its_widths_stay_within_a_pixel()
+    {
+        // Chromium keeps what a canvas measured, per string, for the page's life: a wall whose charts measured every new
+        // figure grew without end. Every string the page hands to measureText is recorded here.
+        await using var factory = new LiveDashboardFactory();
+        using var client = await factory.ClientAsync(Roles.Admin);
+        var page = (await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } })).WatchCsp(_violations);
+        await page.AddInitScriptAsync("""
+            window.measuredTexts = new Set();
+            const measure = CanvasRenderingContext2D.prototype.measureText;
+            CanvasRenderingContext2D.prototype.measureText = function (text) { window.measuredTexts.add(String(text)); return measure.call(this, text); };
+            """);
+        await ShowWall(page, factory.Address, await factory.Tokens.TokenAsync(Roles.Wall));
+        var before = await Total(page);
+        foreach (var (team, district) in new[] { (Dianchi, "xishan"), (RedPomegranate, "wuhua"), (KeyEnterprises, "panlong") })
+        {
+            (await client.PostActivity(Activity(team, district: district, residents: 1234))).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        await Assertions.Expect(page.Locator("#total-activities")).ToHaveTextAsync((before + 3).ToString("N0"), new() { Timeout = Generous });
+        await page.WaitForTimeoutAsync(1000); // the charts' own redraw after the last push
+
+        var measured = await page.EvaluateAsync<string[]>("() => [...window.measuredTexts]");
+        measured.Should().NotBeEmpty("the charts lay out their labels");
+        measured.Where(text => System.Globalization.StringInfo.ParseCombiningCharacters(text).Length > 1).Should().BeEmpty();
+
+        var gaps = await page.EvaluateAsync<double[]>("""
+            async () => {
+              const { measureText } = await import('/js/chart-text.js');
+              const context = document.createElement('canvas').getContext('2d');
+              context.font = '18px sans-serif';
+              return ['五华区', '滇池保护治理先锋队', '12,345', '98.6%', 'Dianchi protection 1,024']
+                .map((label) => Math.abs(measureText(label, context.font).width - context.measureText(label).width));
+            }
+            """);
+        gaps.Should().OnlyContain(gap => gap <= 1.0, "a label's width is its characters' widths, kerning aside");
+        _violations.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task The_wall_reconnects_by_itself_after_the_server_restarts_and_shows_the_new_figures()
     {
         using var folder = new TempFolder();
