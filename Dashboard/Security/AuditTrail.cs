@@ -47,10 +47,8 @@ internal sealed class FirstRunAdmin(
 {
     public const string PasswordVariable = "VANGUARDHUB_ADMIN_PASSWORD";
 
-    private Task _done = Task.CompletedTask;
-
     /// <summary>Completes once the first admin exists, whether made now or found; faults if it could not be made.</summary>
-    public Task Done => _done;
+    public Task Done { get; private set; } = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -60,7 +58,7 @@ internal sealed class FirstRunAdmin(
             throw new InvalidOperationException($"{PasswordVariable} must be at least {AccountRules.MinPassword} characters long.");
         }
 
-        _done = Create(configured);
+        Done = Create(configured);
         return Task.CompletedTask;
     }
 

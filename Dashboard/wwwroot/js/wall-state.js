@@ -207,13 +207,14 @@ export function applyDelta(base, delta) {
 
 /**
  * The race `delta` describes, from `base` (race rows in rank order): rows whose figures changed come whole, and every
- * row takes its place (rank, gap, yesterday's rank) from the delta's arrays. Null when the order names a team the
- * rows lack. Rows whose place did not change are the base's own objects.
+ * row takes its place (rank, gap, yesterday's rank) from the delta's arrays. Null when the delta has no order (every
+ * delta carries one) or the order names a team the rows lack. Rows whose place did not change are the base's own objects.
  */
 export function applyRaceDelta(base, delta) {
+  const order = delta.order;
+  if (!Array.isArray(order)) return null;
   const rows = new Map(base.map((row) => [row.teamId, row]));
   for (const row of delta.leaderboard ?? []) rows.set(row.teamId, row);
-  const order = delta.order ?? base.map((row) => row.teamId);
   const gaps = delta.gaps ?? [];
   const previousRanks = delta.previousRanks ?? [];
   const leaderboard = [];
