@@ -16,6 +16,12 @@ using VanguardHub.Bench;
 //          --heap-snapshots DIR (browser: the page's V8 heap snapshot at the baseline and at the end, for DevTools' Memory panel),
 //          --out FILE (JSON results, default bench-results.json)
 var scenario = args.FirstOrDefault() ?? "";
+if (scenario == PushWalls.Command)
+{
+    return await PushWalls.RunChild(args);
+}
+
+
 var scenarios = scenario switch
 {
     "ingest" => new[] { "ingest" },
@@ -54,7 +60,12 @@ foreach (var name in scenarios)
         continue;
     }
 
-    var appSettings = name == "browser" ? BrowserScenario.ServiceSettings(settings.AppSettings) : settings.AppSettings;
+    var appSettings = name switch
+    {
+        "browser" => BrowserScenario.ServiceSettings(settings.AppSettings),
+        "push" => PushScenario.ServiceSettings(settings.AppSettings),
+        _ => settings.AppSettings,
+    };
     using var app = settings.Url is null ? AppProcess.Start(postgres?.AppSettings(appSettings) ?? appSettings) : null;
     var credentials = await Credentials.SignInAsync(settings.Url ?? app!.Address, Credentials.AdminPassword(app));
     results.Add(name switch

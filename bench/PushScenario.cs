@@ -15,52 +15,19 @@ internal static class PushScenario
         var wallToken = await credentials.WallToken();
         Console.WriteLine($"push: {settings.Walls} walls, {settings.Rate} activities/s for {settings.Seconds} s against {address}");
 
-
-        // An activity is in a snapshot when its team's count there exceeds its position in the team's log (its sequence).
-        // Each wall records when each (team, sequence) first arrived; matched with the acknowledgements afterwards,
-        // since a push can beat the 201 home.
+        // The walls run in a process of their own (see PushWalls). An activity is in a snapshot when its team's count
+        // there exceeds its position in the team's log (its sequence); the arrivals are matched with the
+        // acknowledgements afterwards, since a push can beat the 201 home.
         var acknowledged = new ConcurrentDictionary<(string Team, long Sequence), long>();
-        var arrivals = new ConcurrentBag<((string Team, long Sequence) Key, long At)>();
-        var snapshotsPerWall = new ConcurrentDictionary<int, int>();
-        var walls = new List<HubConnection>();
-        for (var w = 0; w < settings.Walls; w++)
-        {
-            var wall = w;
-            var counted = new Dictionary<string, long>();
-            var connection = new HubConnectionBuilder()
-                .WithUrl(new Uri(address, settings.WallHubPath), options => options.AccessTokenProvider = () => Task.FromResult<string?>(wallToken))
-                .Build();
-            // A whole snapshot carries every race row; a delta only the rows that changed, which are all that can bring news.
-            connection.On<JsonElement>("board", Arrived);
-            connection.On<JsonElement>("boardDelta", Arrived);
-            await connection.StartAsync();
-            walls.Add(connection);
-
-            void Arrived(JsonElement snapshot)
-            {
-                var now = Stopwatch.GetTimestamp();
-                snapshotsPerWall.AddOrUpdate(wall, 1, (_, n) => n + 1);
-                lock (counted)
-                {
-                    foreach (var entry in snapshot.GetProperty("leaderboard").EnumerateArray())
-                    {
-                        var team = entry.GetProperty("teamId").GetString()!;
-                        var count = entry.GetProperty("tally").GetProperty("activities").GetInt64();
-                        for (var sequence = counted.GetValueOrDefault(team); sequence < count; sequence++)
-                        {
-                            arrivals.Add(((team, sequence), now));
-                        }
-
-                        counted[team] = Math.Max(count, counted.GetValueOrDefault(team));
-                    }
-                }
-            }
-        }
+        var (walls, connected) = await PushWalls.Child.Start(new Uri(address, settings.WallHubPath), wallToken, settings.Walls);
+        using var _ = walls;
+        Console.WriteLine($"connected {connected} of {settings.Walls} walls");
 
         using var client = credentials.AdminClient();
         var teams = (await client.GetFromJsonAsync<JsonElement>("/api/teams")).EnumerateArray().Select(t => t.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
         var total = settings.Rate * settings.Seconds;
         var interval = TimeSpan.FromSeconds(1.0 / settings.Rate);
+        var cpuBefore = (Service: app?.CpuTime, Walls: walls.CpuTime, Own: Process.GetCurrentProcess().TotalProcessorTime);
         var started = Stopwatch.StartNew();
         var posts = new List<Task>();
         for (var i = 0; i < total; i++)
@@ -76,30 +43,37 @@ internal static class PushScenario
         }
 
         await Task.WhenAll(posts);
+        var driven = started.Elapsed;
+        var cpu = (Service: app is null ? (double?)null : CpuPercent(app.CpuTime - cpuBefore.Service!.Value, driven),
+            Walls: CpuPercent(walls.CpuTime - cpuBefore.Walls, driven),
+            Own: CpuPercent(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore.Own, driven));
+        var rss = app?.RssMiB;
         await Task.Delay(2000);
+        var received = await walls.Stop();
 
-        var expected = acknowledged.Count * settings.Walls;
-        var sorted = arrivals
-            .Where(a => acknowledged.ContainsKey(a.Key))
-            .Select(a => Math.Max(0, Stopwatch.GetElapsedTime(acknowledged[a.Key], a.At).TotalMilliseconds))
-            .Order()
+        var expected = acknowledged.Count * connected;
+        var sorted = received.Arrivals
+            .Where(a => acknowledged.ContainsKey((a.Team, a.Sequence)))
+            .Select(a => Stopwatch.GetElapsedTime(acknowledged[(a.Team, a.Sequence)], a.At).TotalMilliseconds)
             .ToArray();
-        Console.WriteLine($"acknowledged {acknowledged.Count} of {total}; deliveries seen {sorted.Length} of {expected}");
+        var early = sorted.Count(ms => ms < 0);
+
+        // A push that beat its 201 home waited for nothing.
+        sorted = [.. sorted.Select(ms => Math.Max(0, ms)).Order()];
+        var perWall = received.MessagesPerWall.DefaultIfEmpty().Average();
+        Console.WriteLine($"acknowledged {acknowledged.Count} of {total}; deliveries seen {sorted.Length} of {expected}; {early} arrived before their 201");
         if (sorted.Length > 0)
         {
             Console.WriteLine($"201 -> snapshot at the wall (ms): median {Percentile(sorted, 0.50):F0}, p95 {Percentile(sorted, 0.95):F0}, p99 {Percentile(sorted, 0.99):F0}, max {sorted[^1]:F0}");
         }
 
-        Console.WriteLine($"snapshots per wall: {snapshotsPerWall.Values.DefaultIfEmpty().Average():F0} for {acknowledged.Count} activities");
-        foreach (var wall in walls)
-        {
-            await wall.DisposeAsync();
-        }
-
-        return new ScenarioResult("push", sorted.Length == expected, [
+        Console.WriteLine($"messages per wall: {perWall:F0} for {acknowledged.Count} activities");
+        Console.WriteLine($"CPU while posting, of {Environment.ProcessorCount} cores: service {(cpu.Service is { } c ? $"{c:F0}%" : "not measured")}, walls {cpu.Walls:F0}%, writer {cpu.Own:F0}%");
+        return new ScenarioResult("push", connected == settings.Walls && sorted.Length == expected, [
                     new ResultRow($"201 -> snapshot, {settings.Walls} walls at {settings.Rate}/s", acknowledged.Count, acknowledged.Count / (double)settings.Seconds,
-                        Percentile(sorted, 0.50), Percentile(sorted, 0.95), Percentile(sorted, 0.99), app?.RssMiB, null,
-                        $"{sorted.Length} of {expected} deliveries; {snapshotsPerWall.Values.DefaultIfEmpty().Average():F0} snapshots per wall")]);
+                        Percentile(sorted, 0.50), Percentile(sorted, 0.95), Percentile(sorted, 0.99), rss, cpu.Service,
+                        $"{sorted.Length} of {expected} deliveries ({early} before their 201); {perWall:F0} messages per wall; "
+                        + $"pushing up to {PushRate(settings)} snapshots/s; walls' process CPU {cpu.Walls:F0}%, writer {cpu.Own:F0}%")]);
 
         async Task Post(string team)
         {
@@ -128,4 +102,24 @@ internal static class PushScenario
     }
 
     private static double Percentile(double[] sorted, double p) => Stats.Percentile(sorted, p);
+
+    private static double CpuPercent(TimeSpan used, TimeSpan elapsed) => used.TotalSeconds / elapsed.TotalSeconds / Environment.ProcessorCount * 100;
+
+    private const string PushRateSetting = "Wall__MaxPushesPerSecond";
+
+    /// <summary>
+    /// Snapshots a second the started service pushes, unless set with --set Wall:MaxPushesPerSecond=N: 10, as in the
+    /// browser scenario. The service's default of 4 adds up to 250 ms of waiting for the next push by itself.
+    /// </summary>
+    private const int SnapshotsPerSecond = 10;
+
+    public static Dictionary<string, string> ServiceSettings(IReadOnlyDictionary<string, string> given)
+    {
+        var settings = new Dictionary<string, string>(given);
+        settings.TryAdd(PushRateSetting, SnapshotsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return settings;
+    }
+
+    private static string PushRate(Settings settings) =>
+        settings.Url is not null ? "the given service's rate of" : ServiceSettings(settings.AppSettings)[PushRateSetting];
 }

@@ -1,0 +1,175 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace VanguardHub.Bench;
+
+/// <summary>
+/// The push scenario's walls, in a process of their own. In one process with the writer, a wall's messages and the
+/// writer's 201s wait in one thread pool, so a busy wall delays the 201 it is measured from (and the reverse): in such
+/// runs half the pushes seemed to beat their 201 home. Both processes read <see cref="Stopwatch.GetTimestamp"/>, the
+/// machine's monotonic clock, so their readings compare.
+/// </summary>
+internal static class PushWalls
+{
+    public const string Command = "push-walls";
+
+    private const string TokenVariable = "VANGUARDHUB_BENCH_WALL_TOKEN";
+
+    private const int ConnectingAtOnce = 50;
+
+    /// <summary>An activity (its team and position in the team's log) and when a wall first saw it counted.</summary>
+    public readonly record struct Arrival(string Team, long Sequence, long At);
+
+    public sealed record Received(IReadOnlyList<Arrival> Arrivals, int[] MessagesPerWall);
+
+    /// <summary>The parts of a pushed snapshot or delta these walls read: the race rows it carries.</summary>
+    private sealed record Message(ImmutableArray<Row> Leaderboard);
+
+    private sealed record Row(string TeamId, Tally Tally);
+
+    private sealed record Tally(long Activities);
+
+    /// <summary>In the child: connects the walls, says how many, records until told to stop, then writes what arrived.</summary>
+    /// <remarks>Arguments: push-walls HUB-URL WALLS OUT-FILE; the walls' token in <see cref="TokenVariable"/>.</remarks>
+    public static async Task<int> RunChild(string[] args)
+    {
+        var hub = new Uri(args[1]);
+        var count = int.Parse(args[2], CultureInfo.InvariantCulture);
+        var output = args[3];
+        var token = Environment.GetEnvironmentVariable(TokenVariable) ?? throw new InvalidOperationException($"{TokenVariable} is not set");
+        var walls = Enumerable.Range(0, count).Select(_ => new Wall()).ToArray();
+        await Parallel.ForEachAsync(walls, new ParallelOptions { MaxDegreeOfParallelism = ConnectingAtOnce }, async (wall, _) =>
+            await wall.Connect(hub, token));
+        Console.WriteLine($"connected {walls.Count(w => w.Connection is not null)}");
+        await Console.In.ReadLineAsync();
+        await Task.WhenAll(walls.Where(w => w.Connection is not null).Select(w => w.Connection!.DisposeAsync().AsTask()));
+
+        await using var writer = new StreamWriter(output);
+        await writer.WriteLineAsync(string.Join(' ', walls.Select(w => w.Messages)));
+        foreach (var wall in walls)
+        {
+            foreach (var (team, sequence, at) in wall.Arrivals)
+            {
+                await writer.WriteLineAsync($"{team} {sequence} {at}");
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The walls' process, seen from the scenario.</summary>
+    public sealed class Child : IDisposable
+    {
+        private readonly Process _process;
+        private readonly string _output = Path.Combine(Path.GetTempPath(), $"vanguardhub-bench-walls-{Guid.NewGuid():N}.txt");
+
+        private Child(Uri hub, string token, int walls)
+        {
+            var info = new ProcessStartInfo(Environment.ProcessPath!)
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            info.ArgumentList.Add(typeof(PushWalls).Assembly.Location);
+            info.ArgumentList.Add(Command);
+            info.ArgumentList.Add(hub.ToString());
+            info.ArgumentList.Add(walls.ToString(CultureInfo.InvariantCulture));
+            info.ArgumentList.Add(_output);
+            info.Environment[TokenVariable] = token;
+            _process = Process.Start(info)!;
+        }
+
+        /// <summary>Starts the walls and waits until they are connected; returns how many are.</summary>
+        public static async Task<(Child Walls, int Connected)> Start(Uri hub, string token, int walls)
+        {
+            var child = new Child(hub, token, walls);
+            var line = await child._process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("the walls' process ended before connecting");
+            return (child, int.Parse(line["connected ".Length..], CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>CPU time the walls' process has used so far.</summary>
+        public TimeSpan CpuTime
+        {
+            get
+            {
+                _process.Refresh();
+                return _process.TotalProcessorTime;
+            }
+        }
+
+        /// <summary>Closes the walls and reads what they received.</summary>
+        public async Task<Received> Stop()
+        {
+            await _process.StandardInput.WriteLineAsync("stop");
+            await _process.StandardInput.FlushAsync();
+            await _process.WaitForExitAsync();
+            var arrivals = new List<Arrival>();
+            using var reader = new StreamReader(_output);
+            var perWall = (await reader.ReadLineAsync())!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                var parts = line.Split(' ');
+                arrivals.Add(new Arrival(parts[0], long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture)));
+            }
+
+            return new Received(arrivals, perWall);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+            }
+
+            _process.Dispose();
+            File.Delete(_output);
+        }
+    }
+
+    /// <summary>One wall: an activity has arrived when a pushed race row's count covers its position in the team's log.</summary>
+    private sealed class Wall
+    {
+        private readonly Dictionary<string, long> _counted = new(StringComparer.Ordinal);
+
+        public List<Arrival> Arrivals { get; } = [];
+
+        public int Messages { get; private set; }
+
+        public HubConnection? Connection { get; private set; }
+
+        public async Task Connect(Uri hub, string token)
+        {
+            var connection = new HubConnectionBuilder()
+                .WithUrl(hub, options => options.AccessTokenProvider = () => Task.FromResult<string?>(token))
+                .Build();
+            // A whole snapshot carries every race row; a delta only the rows that changed, which are all that can bring news.
+            connection.On<Message>("board", Arrived);
+            connection.On<Message>("boardDelta", Arrived);
+            connection.On<Message>("heartbeat", _ => { });
+            await connection.StartAsync();
+            Connection = connection;
+        }
+
+        private void Arrived(Message message)
+        {
+            var now = Stopwatch.GetTimestamp();
+            lock (_counted)
+            {
+                Messages++;
+                foreach (var row in message.Leaderboard.IsDefault ? [] : message.Leaderboard)
+                {
+                    for (var sequence = _counted.GetValueOrDefault(row.TeamId); sequence < row.Tally.Activities; sequence++)
+                    {
+                        Arrivals.Add(new Arrival(row.TeamId, sequence, now));
+                    }
+
+                    _counted[row.TeamId] = Math.Max(row.Tally.Activities, _counted.GetValueOrDefault(row.TeamId));
+                }
+            }
+        }
+    }
+}
