@@ -15,9 +15,15 @@ namespace VanguardHub.Grains.Board;
 /// <summary>
 /// Keeps every team's and enterprise's latest standing in memory and sums them into numbered snapshots. It stores
 /// nothing of its own: on activation it asks every team and enterprise (snapshots wait for that), so its figures are
-/// always the sum of what they hold. A timer pushes a snapshot to the registered web hosts at a bounded rate, only
-/// when something changed, and a heartbeat otherwise.
+/// always the sum of what they hold. It pushes a snapshot to the registered web hosts when something changed, at most
+/// <see cref="WallOptions.MaxPushesPerSecond"/> a second, and a heartbeat when nothing did.
 /// </summary>
+/// <remarks>
+/// A change that comes after a quiet spell goes out at once; one that comes sooner after the last push waits until a
+/// push interval has passed since that push went out. A periodic grain timer counts its period from the end of its
+/// last callback, and its ticks wait their turn in the grain's queue: on a busy node its pushes came half as often as
+/// configured, and every activity waited for the next one.
+/// </remarks>
 internal sealed partial class CityBoardGrain(
     Roster roster, TimeProvider clock, IOptions<WallOptions> options, ILogger<CityBoardGrain> logger) : Grain, ICityBoardGrain
 {
@@ -35,6 +41,9 @@ internal sealed partial class CityBoardGrain(
     private long _version;
     private DateTimeOffset _changedAt;
     private DateTimeOffset _lastSentAt;
+    private DateTimeOffset _lastPushAt = DateTimeOffset.MinValue;
+    private IGrainTimer? _pushTimer;
+    private bool _pushScheduled;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -42,8 +51,12 @@ internal sealed partial class CityBoardGrain(
         // figures wait for it (a snapshot is never a partial sum); registrations and reports do not, so a starting
         // service is ready for its walls while the pull runs.
         _pulled = Pull();
-        var interval = options.Value.PushInterval;
-        this.RegisterGrainTimer(Publish, new GrainTimerCreationOptions { DueTime = interval, Period = interval, KeepAlive = true });
+        _pushTimer = this.RegisterGrainTimer(Publish, new GrainTimerCreationOptions
+        {
+            DueTime = Timeout.InfiniteTimeSpan, Period = Timeout.InfiniteTimeSpan, KeepAlive = true,
+        });
+        var beat = options.Value.BeatInterval;
+        this.RegisterGrainTimer(Beat, new GrainTimerCreationOptions { DueTime = beat, Period = beat, KeepAlive = true });
         var resync = options.Value.ResyncInterval;
         this.RegisterGrainTimer(Resync, new GrainTimerCreationOptions { DueTime = resync, Period = resync, KeepAlive = true });
         return Task.CompletedTask;
@@ -149,7 +162,99 @@ internal sealed partial class CityBoardGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>Pushes the current snapshot at the time <see cref="SchedulePush"/> set.</summary>
     private Task Publish(CancellationToken cancellationToken)
+    {
+        _pushScheduled = false;
+        DropLapsed();
+        if (_subscribers.Count == 0)
+        {
+            return Task.CompletedTask; // a host that registers later reads the board's snapshot then
+        }
+
+        if (!_pulled.IsCompletedSuccessfully)
+        {
+            // The figures are not whole yet: look again an interval on.
+            _pushTimer!.Change(options.Value.PushInterval, Timeout.InfiniteTimeSpan);
+            _pushScheduled = true;
+            return Task.CompletedTask;
+        }
+
+        var snapshot = Current();
+        if (_published is not null && snapshot.Version == _published.Version)
+        {
+            return Task.CompletedTask;
+        }
+
+        var now = clock.GetUtcNow();
+        ImmutableArray<TeamStanding> teams = [.. _changedTeams.Select(id => _teams[id])];
+        _changedTeams.Clear();
+        foreach (var (observer, _) in _subscribers.Values)
+        {
+            observer.OnSnapshot(snapshot).Ignore();
+            if (teams.Length > 0)
+            {
+                observer.OnTeams(teams).Ignore();
+            }
+        }
+
+        _published = snapshot;
+        _lastSentAt = now;
+        _lastPushAt = now;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Sets the next push for when a push interval has passed since the last one went out: at once after a quiet
+    /// spell. Changes that come before it goes out ride along with it.
+    /// </summary>
+    private void SchedulePush()
+    {
+        if (_pushScheduled || _pushTimer is null)
+        {
+            return;
+        }
+
+        var due = _lastPushAt == DateTimeOffset.MinValue ? TimeSpan.Zero : _lastPushAt + options.Value.PushInterval - clock.GetUtcNow();
+        _pushTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        _pushScheduled = true;
+    }
+
+    /// <summary>
+    /// Drops lapsed registrations; pushes what changed while no host listened; and confirms the current version when
+    /// nothing has gone out for a while.
+    /// </summary>
+    private Task Beat(CancellationToken cancellationToken)
+    {
+        DropLapsed();
+        if (_subscribers.Count == 0 || _pushScheduled || !_pulled.IsCompletedSuccessfully)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (_published is null || Current().Version != _published.Version)
+        {
+            SchedulePush();
+            return Task.CompletedTask;
+        }
+
+        var now = clock.GetUtcNow();
+        if (now - _lastSentAt < options.Value.HeartbeatInterval)
+        {
+            return Task.CompletedTask;
+        }
+
+        var heartbeat = new BoardHeartbeat { Version = _published.Version, At = now };
+        foreach (var (observer, _) in _subscribers.Values)
+        {
+            observer.OnHeartbeat(heartbeat).Ignore();
+        }
+
+        _lastSentAt = now;
+        return Task.CompletedTask;
+    }
+
+    private void DropLapsed()
     {
         var now = clock.GetUtcNow();
         foreach (var lapsed in _subscribers.Where(s => s.Value.Expires < now).Select(s => s.Key).ToList())
@@ -157,41 +262,6 @@ internal sealed partial class CityBoardGrain(
             _subscribers.Remove(lapsed);
             LogLapsed(logger, lapsed);
         }
-
-        if (_subscribers.Count == 0 || !_pulled.IsCompletedSuccessfully)
-        {
-            return Task.CompletedTask;
-        }
-
-        var snapshot = Current();
-        if (_published is null || snapshot.Version != _published.Version)
-        {
-            ImmutableArray<TeamStanding> teams = [.. _changedTeams.Select(id => _teams[id])];
-            _changedTeams.Clear();
-            foreach (var (observer, _) in _subscribers.Values)
-            {
-                observer.OnSnapshot(snapshot).Ignore();
-                if (teams.Length > 0)
-                {
-                    observer.OnTeams(teams).Ignore();
-                }
-            }
-
-            _published = snapshot;
-            _lastSentAt = now;
-        }
-        else if (now - _lastSentAt >= options.Value.HeartbeatInterval)
-        {
-            var heartbeat = new BoardHeartbeat { Version = snapshot.Version, At = now };
-            foreach (var (observer, _) in _subscribers.Values)
-            {
-                observer.OnHeartbeat(heartbeat).Ignore();
-            }
-
-            _lastSentAt = now;
-        }
-
-        return Task.CompletedTask;
     }
 
     private async Task PullAll() => Take(await Standings(), everything: true, resync: false);
@@ -244,6 +314,7 @@ internal sealed partial class CityBoardGrain(
 
         // Versions must grow across restarts of the board too; the clock carries them over.
         _version = Math.Max(_version + 1, _changedAt.ToUnixTimeMilliseconds());
+        SchedulePush();
     }
 
     private BoardSnapshot Current() => _snapshot ??= Compose();

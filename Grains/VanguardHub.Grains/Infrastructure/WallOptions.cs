@@ -19,4 +19,7 @@ public sealed class WallOptions
     internal TimeSpan PushInterval => TimeSpan.FromSeconds(1 / Math.Clamp(MaxPushesPerSecond, 0.2, 20));
 
     internal TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(HeartbeatSeconds, 1, 60));
+
+    /// <summary>How often the board looks whether a heartbeat is due: a fifth of the heartbeat interval.</summary>
+    internal TimeSpan BeatInterval => HeartbeatInterval / 5;
 }
