@@ -44,6 +44,7 @@ internal sealed partial class CityBoardGrain(
     private DateTimeOffset _lastPushAt = DateTimeOffset.MinValue;
     private IGrainTimer? _pushTimer;
     private bool _pushScheduled;
+    private DateTimeOffset _pushDueAt;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -174,9 +175,7 @@ internal sealed partial class CityBoardGrain(
 
         if (!_pulled.IsCompletedSuccessfully)
         {
-            // The figures are not whole yet: look again an interval on.
-            _pushTimer!.Change(options.Value.PushInterval, Timeout.InfiniteTimeSpan);
-            _pushScheduled = true;
+            ArmPush(options.Value.PushInterval); // the figures are not whole yet: look again an interval on
             return Task.CompletedTask;
         }
 
@@ -215,9 +214,16 @@ internal sealed partial class CityBoardGrain(
             return;
         }
 
-        var due = _lastPushAt == DateTimeOffset.MinValue ? TimeSpan.Zero : _lastPushAt + options.Value.PushInterval - clock.GetUtcNow();
-        _pushTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        var now = clock.GetUtcNow();
+        var due = _lastPushAt == DateTimeOffset.MinValue ? TimeSpan.Zero : _lastPushAt + options.Value.PushInterval - now;
+        ArmPush(due > TimeSpan.Zero ? due : TimeSpan.Zero);
+    }
+
+    private void ArmPush(TimeSpan due)
+    {
+        _pushTimer!.Change(due, Timeout.InfiniteTimeSpan);
         _pushScheduled = true;
+        _pushDueAt = clock.GetUtcNow() + due;
     }
 
     /// <summary>
@@ -227,6 +233,13 @@ internal sealed partial class CityBoardGrain(
     private Task Beat(CancellationToken cancellationToken)
     {
         DropLapsed();
+        if (_pushScheduled && clock.GetUtcNow() - _pushDueAt > options.Value.BeatInterval)
+        {
+            // A push due this long ago never ran: never let one lost tick stop the walls' updates.
+            LogPushOverdue(logger);
+            _pushScheduled = false;
+        }
+
         if (_subscribers.Count == 0 || _pushScheduled || !_pulled.IsCompletedSuccessfully)
         {
             return Task.CompletedTask;
@@ -449,6 +462,9 @@ internal sealed partial class CityBoardGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Board: asking the teams again found figures it had missed; publishing them")]
     private static partial void LogResynced(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Board: a scheduled push did not run; scheduling it again")]
+    private static partial void LogPushOverdue(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Web host {HostId} stopped renewing its board subscription; dropped")]
     private static partial void LogLapsed(ILogger logger, Guid hostId);
