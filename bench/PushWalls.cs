@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace VanguardHub.Bench;
@@ -27,9 +28,11 @@ internal static class PushWalls
     /// <summary>The parts of a pushed snapshot or delta these walls read: the race rows it carries.</summary>
     private sealed record Message(ImmutableArray<Row> Leaderboard);
 
-    private sealed record Row(string TeamId, Tally Tally);
-
-    private sealed record Tally(long Activities);
+    /// <summary>A race row: its tally is an object in a snapshot and packed (activities first) in a delta.</summary>
+    private sealed record Row(string TeamId, JsonElement Tally)
+    {
+        public long Activities => Tally.ValueKind == JsonValueKind.Array ? Tally[0].GetInt64() : Tally.GetProperty("activities").GetInt64();
+    }
 
     /// <summary>In the child: connects the walls, says how many, records until told to stop, then writes what arrived.</summary>
     /// <remarks>Arguments: push-walls HUB-URL WALLS OUT-FILE; the walls' token in <see cref="TokenVariable"/>.</remarks>
@@ -162,12 +165,13 @@ internal static class PushWalls
                 Messages++;
                 foreach (var row in message.Leaderboard.IsDefault ? [] : message.Leaderboard)
                 {
-                    for (var sequence = _counted.GetValueOrDefault(row.TeamId); sequence < row.Tally.Activities; sequence++)
+                    var count = row.Activities;
+                    for (var sequence = _counted.GetValueOrDefault(row.TeamId); sequence < count; sequence++)
                     {
                         Arrivals.Add(new Arrival(row.TeamId, sequence, now));
                     }
 
-                    _counted[row.TeamId] = Math.Max(row.Tally.Activities, _counted.GetValueOrDefault(row.TeamId));
+                    _counted[row.TeamId] = Math.Max(count, _counted.GetValueOrDefault(row.TeamId));
                 }
             }
         }

@@ -183,7 +183,7 @@ export function applyDelta(base, delta) {
   const raceChanged = leaderboard.length !== (base.leaderboard ?? []).length || leaderboard.some((row, i) => row !== base.leaderboard[i]);
 
   const days = new Map((base.trend ?? []).map((day) => [day.day, day]));
-  for (const day of delta.trend ?? []) days.set(day.day, day);
+  for (const day of delta.trend ?? []) days.set(day.day, { day: day.day, tally: unpackTally(day.tally) });
   const trend = [...days.values()]
     .filter((day) => !delta.trendFrom || day.day >= delta.trendFrom)
     .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
@@ -194,27 +194,50 @@ export function applyDelta(base, delta) {
     version: delta.version,
     previousVersion: base.version,
     asOf: delta.asOf,
-    totals: delta.totals,
-    verified: delta.verified,
-    byDomain: changedKeys(delta.byDomain) ? { ...base.byDomain, ...delta.byDomain } : base.byDomain,
-    byDistrict: changedKeys(delta.byDistrict) ? { ...base.byDistrict, ...delta.byDistrict } : base.byDistrict,
+    totals: unpackTally(delta.totals),
+    verified: unpackTally(delta.verified),
+    byDomain: changedKeys(delta.byDomain) ? { ...base.byDomain, ...unpackTallies(delta.byDomain) } : base.byDomain,
+    byDistrict: changedKeys(delta.byDistrict) ? { ...base.byDistrict, ...unpackTallies(delta.byDistrict) } : base.byDistrict,
     leaderboard: raceChanged ? leaderboard : base.leaderboard,
     trend: (delta.trend ?? []).length > 0 || trend.length !== (base.trend ?? []).length ? trend : base.trend,
-    partners: delta.partners ?? base.partners,
+    partners: delta.partners ? delta.partners.map((p) => ({ ...p, tally: unpackTally(p.tally) })) : base.partners,
     recent,
   };
 }
 
+/** The outcomes in the order a packed tally carries them, after its activities and participants (BoardDelta.cs: PackedTally). */
+const PACKED_OUTCOMES = ['householdsVisited', 'residentsServed', 'enterprisesServed', 'problemsSolved', 'disputesMediated', 'policySessions', 'projectsLanded'];
+
+/** A tally as a delta packs it ([activities, participants, ...outcomes]) in the shape snapshots use. */
+export function unpackTally(packed) {
+  if (!Array.isArray(packed)) return packed;
+  const outcomes = {};
+  PACKED_OUTCOMES.forEach((name, i) => { outcomes[name] = packed[i + 2] ?? 0; });
+  return { activities: packed[0] ?? 0, participants: packed[1] ?? 0, outcomes };
+}
+
+function unpackTallies(parts) {
+  const unpacked = {};
+  for (const [key, packed] of Object.entries(parts)) unpacked[key] = unpackTally(packed);
+  return unpacked;
+}
+
+/** A race row from a delta's change (figures packed; names and members only when they changed) and the row it replaces. */
+function changedRow(base, change) {
+  return { ...base, ...change, tally: unpackTally(change.tally), today: unpackTally(change.today), verified: unpackTally(change.verified) };
+}
+
 /**
- * The race `delta` describes, from `base` (race rows in rank order): rows whose figures changed come whole, and every
- * row takes its place (rank, gap, yesterday's rank) from the delta's arrays. Null when the delta has no order (every
- * delta carries one) or the order names a team the rows lack. Rows whose place did not change are the base's own objects.
+ * The race `delta` describes, from `base` (race rows in rank order): rows whose figures changed come as their new
+ * figures (and names, when those changed), and every row takes its place (rank, gap, yesterday's rank) from the
+ * delta's arrays. Null when the delta has no order (every delta carries one) or the order names a team the rows lack.
+ * Rows whose place and figures did not change are the base's own objects.
  */
 export function applyRaceDelta(base, delta) {
   const order = delta.order;
   if (!Array.isArray(order)) return null;
   const rows = new Map(base.map((row) => [row.teamId, row]));
-  for (const row of delta.leaderboard ?? []) rows.set(row.teamId, row);
+  for (const change of delta.leaderboard ?? []) rows.set(change.teamId, changedRow(rows.get(change.teamId), change));
   const gaps = delta.gaps ?? [];
   const previousRanks = delta.previousRanks ?? [];
   const leaderboard = [];

@@ -100,14 +100,16 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
         var delta = (await Poll.Until(() => deltas.Where(d => d.GetProperty("recentIds").EnumerateArray().Any(id => id.GetGuid() == activity.Id))
             .Select(d => new[] { d }).FirstOrDefault()))[0];
         delta.GetProperty("since").GetInt64().Should().BeGreaterThanOrEqualTo(shown.Version);
-        delta.GetProperty("totals").GetProperty("activities").GetInt32().Should().Be(shown.Totals.Activities + 1);
+        // Tallies travel packed: activities, participants, then the outcomes (householdsVisited, residentsServed, ...).
+        delta.GetProperty("totals")[0].GetInt32().Should().Be(shown.Totals.Activities + 1);
+        delta.GetProperty("totals")[3].GetInt32().Should().Be(shown.Totals.Outcomes.ResidentsServed + 12);
         var rows = delta.GetProperty("leaderboard").EnumerateArray().ToList();
         rows.Select(r => r.GetProperty("teamId").GetString()).Should().Equal([Dianchi], "only rows whose figures changed travel; places come as order and gaps");
         delta.GetProperty("gaps").GetArrayLength().Should().Be(shown.Leaderboard.Length);
         delta.GetProperty("order").GetArrayLength().Should().Be(shown.Leaderboard.Length);
         var dianchi = rows.Single();
-        dianchi.GetProperty("tally").GetProperty("activities").GetInt32()
-            .Should().Be(shown.Leaderboard.Single(e => e.TeamId == Dianchi).Tally.Activities + 1);
+        dianchi.GetProperty("tally")[0].GetInt32().Should().Be(shown.Leaderboard.Single(e => e.TeamId == Dianchi).Tally.Activities + 1);
+        dianchi.TryGetProperty("nameZh", out _).Should().BeFalse("a row's names travel only when they change");
         delta.GetProperty("recent").EnumerateArray().Select(f => f.GetProperty("activity").GetProperty("id").GetGuid())
             .Should().Equal([activity.Id], "feed items the wall already has are named by id only");
         delta.GetProperty("recentIds")[0].GetGuid().Should().Be(activity.Id);

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Playwright;
 using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Api;
@@ -203,6 +206,63 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
         (await page.Locator("#total-residentsServed").TextContentAsync()).Should().Be(board["totals"]!["outcomes"]!["residentsServed"]!.GetValue<int>().ToString("N0"));
         deltas.Should().BeGreaterThan(0, "a wall asks for deltas, and the pushes after the first snapshot come as deltas");
         snapshots.Should().BeLessThanOrEqualTo(1, "only a host's first push has no earlier snapshot to count changes from");
+        _violations.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task The_walls_own_code_turns_each_pushed_delta_and_the_snapshot_before_it_into_exactly_the_next_snapshot()
+    {
+        await using var factory = new LiveDashboardFactory();
+        using var client = await factory.ClientAsync(Roles.Admin);
+        var token = await factory.Tokens.TokenAsync(Roles.Wall);
+        var snapshots = new ConcurrentDictionary<long, string>();
+        var deltas = new ConcurrentQueue<(long Since, long Version, string Json)>();
+        await using var whole = new HubConnectionBuilder()
+            .WithUrl(new Uri(factory.Address, "/hubs/board"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
+        await using var changes = new HubConnectionBuilder()
+            .WithUrl(new Uri(factory.Address, "/hubs/board?deltas=1"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
+        whole.On<JsonElement>("board", s => snapshots[s.GetProperty("version").GetInt64()] = s.GetRawText());
+        changes.On<JsonElement>("boardDelta", d => deltas.Enqueue((d.GetProperty("since").GetInt64(), d.GetProperty("version").GetInt64(), d.GetRawText())));
+        await whole.StartAsync();
+        await changes.StartAsync();
+
+        // Every part a delta carries changes: teams (new to the race too), domains, districts, back-dated days, partners.
+        var teams = new[] { RedPomegranate, KeyEnterprises, Dianchi, "sample-01", "sample-02", "sample-03" };
+        var districts = new[] { "xishan", "wuhua", "panlong", "guandu" };
+        var now = DateTimeOffset.UtcNow.ToOffset(VanguardHub.Contracts.Catalog.BeijingTime.Offset);
+        for (var wave = 0; wave < 5; wave++)
+        {
+            await Parallel.ForAsync(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+            {
+                var activity = Activity(teams[(i + wave) % teams.Length], occurredAt: now.AddDays(-(i % 3)).AddMinutes(-5),
+                    domain: i % 2 == 0 ? "ecology" : "livelihood", district: districts[(i + wave) % districts.Length],
+                    residents: i + wave, households: wave, partners: i % 4 == 0 ? [i % 8 == 0 ? KfcCoffee : Yuneng] : null);
+                (await client.PostActivity(activity)).StatusCode.Should().Be(HttpStatusCode.Created);
+            });
+            await Task.Delay(400);
+        }
+
+        await Task.Delay(1000);
+        var pairs = deltas.Where(d => snapshots.ContainsKey(d.Since) && snapshots.ContainsKey(d.Version)).ToList();
+        pairs.Should().HaveCountGreaterThanOrEqualTo(3, "the waves went out as several pushes");
+
+        var page = (await _browser.NewPageAsync()).WatchCsp(_violations);
+        await page.GotoAsync(new Uri(factory.Address, "/about.html").ToString());
+        foreach (var (since, version, json) in pairs)
+        {
+            var compared = await page.EvaluateAsync<string[]>("""
+                async ([base, delta, later]) => {
+                  const { applyDelta } = await import('/js/wall-state.js');
+                  const sorted = (key, value) => value && typeof value === 'object' && !Array.isArray(value)
+                    ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+                    : value;
+                  const merged = applyDelta(JSON.parse(base), JSON.parse(delta));
+                  return [JSON.stringify(merged, sorted), JSON.stringify(JSON.parse(later), sorted)];
+                }
+                """, new[] { snapshots[since], json, snapshots[version] });
+            compared[0].Should().Be(compared[1], $"the delta from {since} to {version} applied to snapshot {since} is snapshot {version}");
+        }
+
         _violations.Should().BeEmpty();
     }
 
