@@ -87,7 +87,7 @@ internal sealed record Settings(
     bool WholeSnapshots = false, int WarmUpSeconds = 10, string? HeapSnapshots = null)
 {
     /// <summary>The hub address a bench wall connects to: deltas, as the wall page asks for, unless --whole-snapshots.</summary>
-    public string WallHubPath => WholeSnapshots ? "/hubs/board" : "/hubs/board?deltas=1";
+    public string WallHubPath => WholeSnapshots ? "/hubs/board" : "/hubs/board?deltas=2";
 
     public static Settings Parse(string[] args)
     {

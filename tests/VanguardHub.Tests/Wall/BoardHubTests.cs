@@ -83,7 +83,7 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
     {
         var viewer = await factory.Tokens.TokenAsync(Roles.Viewer);
         await using var wall = new HubConnectionBuilder()
-            .WithUrl(new Uri(factory.Address, "/hubs/board?deltas=1"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(viewer)).Build();
+            .WithUrl(new Uri(factory.Address, "/hubs/board?deltas=2"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(viewer)).Build();
         var deltas = new ConcurrentQueue<JsonElement>();
         var whole = new ConcurrentQueue<JsonElement>();
         wall.On<JsonElement>("boardDelta", deltas.Enqueue);
@@ -119,6 +119,30 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
         var version = delta.GetProperty("version").GetInt64();
         await Poll.Until(() => Task.FromResult(_snapshots.Any(s => s.Version == version)));
         whole.Should().NotContain(s => s.GetProperty("version").GetInt64() == version);
+    }
+
+    [Fact]
+    public async Task A_page_asking_for_the_earlier_delta_format_gets_whole_snapshots_it_can_read()
+    {
+        // A wall left open across an upgrade still runs the page that read tallies whole.
+        var viewer = await factory.Tokens.TokenAsync(Roles.Viewer);
+        await using var wall = new HubConnectionBuilder()
+            .WithUrl(new Uri(factory.Address, "/hubs/board?deltas=1"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(viewer)).Build();
+        var deltas = new ConcurrentQueue<JsonElement>();
+        var whole = new ConcurrentQueue<BoardSnapshot>();
+        wall.On<JsonElement>("boardDelta", deltas.Enqueue);
+        wall.On<BoardSnapshot>("board", whole.Enqueue);
+        await wall.StartAsync();
+        var first = Activity(KeyEnterprises, residents: 1);
+        var second = Activity(Dianchi, residents: 2);
+
+        (await _client.PostActivity(first)).StatusCode.Should().Be(HttpStatusCode.Created);
+        await Poll.Until(() => whole.FirstOrDefault(s => s.Recent.Any(f => f.Activity.Id == first.Id)));
+        (await _client.PostActivity(second)).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        var pushed = await Poll.Until(() => whole.FirstOrDefault(s => s.Recent.Any(f => f.Activity.Id == second.Id)));
+        pushed.Leaderboard.Single(e => e.TeamId == Dianchi).Tally.Activities.Should().BeGreaterThan(0);
+        deltas.Should().BeEmpty("its page would read a packed tally as missing figures");
     }
 
     [Fact]
