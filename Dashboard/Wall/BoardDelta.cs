@@ -17,8 +17,9 @@ namespace VanguardHub.Dashboard.Wall;
 /// <para>
 /// Every tally in a delta is packed (<see cref="PackedTally"/>): nine numbers rather than an object naming each
 /// outcome, which was two thirds of a tally's bytes. A race row carries its figures, and its names and member count
-/// only when they changed. On a busy day every team's row changes between two pushes: the race then takes about a
-/// sixth of what it took as whole rows, and a wall parses a delta of some 30 KB rather than 70.
+/// only when they changed. A feed item leaves out its team's names (the race has them) and the fields it holds at
+/// their defaults. On a busy day every team's row changes between two pushes: the race then takes about a quarter of
+/// what it took as whole rows, and the feed less than half.
 /// </para>
 /// <para>
 /// A wall applies a delta to a newer version than <see cref="Since"/> only after it fetched one; an entry that changed
@@ -58,8 +59,8 @@ public sealed record BoardDelta
     public ImmutableArray<PartnerChange>? Partners { get; init; }
     /// <summary>The feed's activity ids, newest first.</summary>
     public required ImmutableArray<Guid> RecentIds { get; init; }
-    /// <summary>The feed items the earlier snapshot did not have (or had in another revision or state).</summary>
-    public required ImmutableArray<FeedItem> Recent { get; init; }
+    /// <summary>The feed items the earlier snapshot did not have (or had in another revision or state), packed.</summary>
+    public required ImmutableArray<FeedChange> Recent { get; init; }
 
     /// <summary>
     /// What changed from <paramref name="earlier"/> to <paramref name="later"/>; null when a delta cannot say it (an
@@ -97,7 +98,7 @@ public sealed record BoardDelta
             TrendFrom = later.Trend.IsDefaultOrEmpty ? null : later.Trend[0].Day,
             Partners = later.Partners.SequenceEqual(earlier.Partners) ? null : [.. later.Partners.Select(PartnerChange.Of)],
             RecentIds = [.. later.Recent.Select(f => f.Activity.Id)],
-            Recent = [.. later.Recent.Where(f => !held.Contains(Shown(f)))],
+            Recent = [.. later.Recent.Where(f => !held.Contains(Shown(f))).Select(f => FeedChange.Of(f.Activity))],
         };
     }
 
@@ -172,4 +173,62 @@ public sealed record PartnerChange(string EnterpriseId, string NameZh, string Na
 {
     public static PartnerChange Of(PartnerContribution partner) =>
         new(partner.EnterpriseId, partner.NameZh, partner.NameEn, partner.Kind, PackedTally.Of(partner.Tally));
+}
+
+/// <summary>
+/// A feed item as a delta carries it: its activity, outcomes packed (the seven after a tally's first two numbers),
+/// without the fields that hold their defaults (no place or description, revision 0, not voided, not verified, not
+/// back-filled) and without its team's names, which the wall takes from the race row of <see cref="TeamId"/> (the
+/// team's id itself for a team not in the race, as the board does).
+/// </summary>
+public sealed record FeedChange
+{
+    public required Guid Id { get; init; }
+    public required string TeamId { get; init; }
+    public required DateTimeOffset OccurredAt { get; init; }
+    public required string Domain { get; init; }
+    public required string District { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Place { get; init; }
+    public required string Title { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Description { get; init; }
+    public required int Participants { get; init; }
+    public required int[] Outcomes { get; init; }
+    public required ImmutableArray<string> Partners { get; init; }
+    public required DateTimeOffset RecordedAt { get; init; }
+    public required long Sequence { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? RecordedBy { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int Revision { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Voided { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? VoidReason { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public DateTimeOffset? RevisedAt { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Verified { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? VerifiedBy { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public DateTimeOffset? VerifiedAt { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool BackFilled { get; init; }
+
+    public static FeedChange Of(ActivityRecord activity) => new()
+    {
+        Id = activity.Id,
+        TeamId = activity.TeamId,
+        OccurredAt = activity.OccurredAt,
+        Domain = activity.Domain,
+        District = activity.District,
+        Place = activity.Place,
+        Title = activity.Title,
+        Description = activity.Description,
+        Participants = activity.Participants,
+        Outcomes = PackedTally.Of(new ActivityTally { Outcomes = activity.Outcomes })[2..],
+        Partners = activity.Partners,
+        RecordedAt = activity.RecordedAt,
+        Sequence = activity.Sequence,
+        RecordedBy = activity.RecordedBy,
+        Revision = activity.Revision,
+        Voided = activity.Voided,
+        VoidReason = activity.VoidReason,
+        RevisedAt = activity.RevisedAt,
+        Verified = activity.Verified,
+        VerifiedBy = activity.VerifiedBy,
+        VerifiedAt = activity.VerifiedAt,
+        BackFilled = activity.BackFilled,
+    };
 }

@@ -169,8 +169,12 @@ export class BoardState {
  * The base is left as it was; parts that did not change are shared with it.
  */
 export function applyDelta(base, delta) {
+  const leaderboard = applyRaceDelta(base.leaderboard ?? [], delta);
+  if (!leaderboard) return null;
+
+  const teams = new Map(leaderboard.map((row) => [row.teamId, row]));
   const known = new Map((base.recent ?? []).map((item) => [item.activity.id, item]));
-  for (const item of delta.recent ?? []) known.set(item.activity.id, item);
+  for (const change of delta.recent ?? []) known.set(change.id, unpackFeedItem(change, teams.get(change.teamId)));
   const recent = [];
   for (const id of delta.recentIds ?? []) {
     const item = known.get(id);
@@ -178,8 +182,6 @@ export function applyDelta(base, delta) {
     recent.push(item);
   }
 
-  const leaderboard = applyRaceDelta(base.leaderboard ?? [], delta);
-  if (!leaderboard) return null;
   const raceChanged = leaderboard.length !== (base.leaderboard ?? []).length || leaderboard.some((row, i) => row !== base.leaderboard[i]);
 
   const days = new Map((base.trend ?? []).map((day) => [day.day, day]));
@@ -211,9 +213,45 @@ const PACKED_OUTCOMES = ['householdsVisited', 'residentsServed', 'enterprisesSer
 /** A tally as a delta packs it ([activities, participants, ...outcomes]) in the shape snapshots use. */
 export function unpackTally(packed) {
   if (!Array.isArray(packed)) return packed;
+  return { activities: packed[0] ?? 0, participants: packed[1] ?? 0, outcomes: unpackOutcomes(packed.slice(2)) };
+}
+
+function unpackOutcomes(packed) {
   const outcomes = {};
-  PACKED_OUTCOMES.forEach((name, i) => { outcomes[name] = packed[i + 2] ?? 0; });
-  return { activities: packed[0] ?? 0, participants: packed[1] ?? 0, outcomes };
+  PACKED_OUTCOMES.forEach((name, i) => { outcomes[name] = packed?.[i] ?? 0; });
+  return outcomes;
+}
+
+/**
+ * A feed item as a delta packs it (BoardDelta.cs: FeedChange) in the shape snapshots use: fields left out hold their
+ * defaults, and the team's names come from its race row (its id for a team not in the race, as the board does).
+ */
+function unpackFeedItem(change, row) {
+  const activity = {
+    id: change.id,
+    teamId: change.teamId,
+    occurredAt: change.occurredAt,
+    domain: change.domain,
+    district: change.district,
+    place: change.place ?? null,
+    title: change.title,
+    description: change.description ?? null,
+    participants: change.participants ?? 0,
+    outcomes: unpackOutcomes(change.outcomes),
+    partners: change.partners ?? [],
+    recordedAt: change.recordedAt,
+    sequence: change.sequence ?? 0,
+    recordedBy: change.recordedBy ?? null,
+    revision: change.revision ?? 0,
+    voided: change.voided ?? false,
+    voidReason: change.voidReason ?? null,
+    revisedAt: change.revisedAt ?? null,
+    verified: change.verified ?? false,
+    verifiedBy: change.verifiedBy ?? null,
+    verifiedAt: change.verifiedAt ?? null,
+    backFilled: change.backFilled ?? false,
+  };
+  return { activity, teamNameZh: row?.nameZh ?? change.teamId, teamNameEn: row?.nameEn ?? change.teamId };
 }
 
 function unpackTallies(parts) {

@@ -110,8 +110,12 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
         var dianchi = rows.Single();
         dianchi.GetProperty("tally")[0].GetInt32().Should().Be(shown.Leaderboard.Single(e => e.TeamId == Dianchi).Tally.Activities + 1);
         dianchi.TryGetProperty("nameZh", out _).Should().BeFalse("a row's names travel only when they change");
-        delta.GetProperty("recent").EnumerateArray().Select(f => f.GetProperty("activity").GetProperty("id").GetGuid())
+        delta.GetProperty("recent").EnumerateArray().Select(f => f.GetProperty("id").GetGuid())
             .Should().Equal([activity.Id], "feed items the wall already has are named by id only");
+        var item = delta.GetProperty("recent")[0];
+        item.GetProperty("outcomes")[1].GetInt32().Should().Be(12, "outcomes travel packed, residentsServed second");
+        item.TryGetProperty("teamNameZh", out _).Should().BeFalse("the wall has the team's names in the race");
+        item.TryGetProperty("voided", out _).Should().BeFalse("fields at their defaults are left out");
         delta.GetProperty("recentIds")[0].GetGuid().Should().Be(activity.Id);
         delta.GetProperty("byDomain").EnumerateObject().Select(p => p.Name).Should().Equal(["ecology"]);
 

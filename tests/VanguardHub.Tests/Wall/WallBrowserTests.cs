@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Playwright;
@@ -242,9 +242,29 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
             await Task.Delay(400);
         }
 
+        // The feed changes too: a correction and a verification fill fields new items leave empty, and a voided
+        // activity leaves the feed.
+        var changed = new[] { Activity(Dianchi, title: "滇池岸线巡查"), Activity(RedPomegranate), Activity(KeyEnterprises) };
+        foreach (var activity in changed)
+        {
+            (await client.PostActivity(activity)).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        await Task.Delay(400);
+        (await client.PutAsJsonAsync($"/api/activities/{changed[0].Id}", Body(changed[0] with { Title = "滇池岸线巡查（更正）" })))
+            .StatusCode.Should().Be(HttpStatusCode.OK);
+        (await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/activities/{changed[1].Id}") { Content = JsonContent.Create(new { reason = "重复登记" }) }))
+            .StatusCode.Should().Be(HttpStatusCode.OK);
+        (await client.PostAsync($"/api/activities/{changed[2].Id}/verify", null)).StatusCode.Should().Be(HttpStatusCode.OK);
+
         await Task.Delay(1000);
         var pairs = deltas.Where(d => snapshots.ContainsKey(d.Since) && snapshots.ContainsKey(d.Version)).ToList();
         pairs.Should().HaveCountGreaterThanOrEqualTo(3, "the waves went out as several pushes");
+        foreach (var field in new[] { "\"revisedAt\"", "\"verifiedBy\"" })
+        {
+            pairs.Should().Contain(p => p.Json.Contains(field), $"a delta carried a feed item with {field}");
+        }
+
 
         var page = (await _browser.NewPageAsync()).WatchCsp(_violations);
         await page.GotoAsync(new Uri(factory.Address, "/about.html").ToString());
