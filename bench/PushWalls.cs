@@ -46,7 +46,9 @@ internal static class PushWalls
         await Parallel.ForEachAsync(walls, new ParallelOptions { MaxDegreeOfParallelism = ConnectingAtOnce }, async (wall, _) =>
             await wall.Connect(hub, token));
         Console.WriteLine($"connected {walls.Count(w => w.Connection is not null)}");
-        await Console.In.ReadLineAsync();
+
+        // On a thread of its own: reading the console blocks the thread that reads it.
+        await Task.Factory.StartNew(Console.ReadLine, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await Task.WhenAll(walls.Where(w => w.Connection is not null).Select(w => w.Connection!.DisposeAsync().AsTask()));
 
         await using var writer = new StreamWriter(output);
