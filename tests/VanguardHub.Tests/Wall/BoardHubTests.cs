@@ -21,8 +21,7 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
     public async Task InitializeAsync()
     {
         _client = await factory.ClientAsync(Roles.Admin);
-        var viewer = await factory.Tokens.TokenAsync(Roles.Viewer);
-        _hub = new HubConnectionBuilder().WithUrl(new Uri(factory.Address, "/hubs/board"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(viewer)).Build();
+        _hub = await Viewer("/hubs/board");
         _hub.On<BoardSnapshot>("board", _snapshots.Enqueue);
         await _hub.StartAsync();
     }
@@ -31,6 +30,13 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
     {
         await _hub.DisposeAsync();
         _client.Dispose();
+    }
+
+    /// <summary>A hub connection (not yet started) on a viewer's token.</summary>
+    private async Task<HubConnection> Viewer(string path)
+    {
+        var viewer = await factory.Tokens.TokenAsync(Roles.Viewer);
+        return new HubConnectionBuilder().WithUrl(new Uri(factory.Address, path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(viewer)).Build();
     }
 
     [Fact]
@@ -81,9 +87,7 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
     [Fact]
     public async Task A_wall_that_asks_for_deltas_gets_the_changed_race_rows_and_feed_items_only()
     {
-        var viewer = await factory.Tokens.TokenAsync(Roles.Viewer);
-        await using var wall = new HubConnectionBuilder()
-            .WithUrl(new Uri(factory.Address, "/hubs/board?deltas=2"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(viewer)).Build();
+        await using var wall = await Viewer("/hubs/board?deltas=2");
         var deltas = new ConcurrentQueue<JsonElement>();
         var whole = new ConcurrentQueue<JsonElement>();
         wall.On<JsonElement>("boardDelta", deltas.Enqueue);
@@ -129,9 +133,7 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
     public async Task A_page_asking_for_the_earlier_delta_format_gets_whole_snapshots_it_can_read()
     {
         // A wall left open across an upgrade still runs the page that read tallies whole.
-        var viewer = await factory.Tokens.TokenAsync(Roles.Viewer);
-        await using var wall = new HubConnectionBuilder()
-            .WithUrl(new Uri(factory.Address, "/hubs/board?deltas=1"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(viewer)).Build();
+        await using var wall = await Viewer("/hubs/board?deltas=1");
         var deltas = new ConcurrentQueue<JsonElement>();
         var whole = new ConcurrentQueue<BoardSnapshot>();
         wall.On<JsonElement>("boardDelta", deltas.Enqueue);
