@@ -19,8 +19,6 @@ internal static class BrowserScenario
     private const string Chromium = "/usr/bin/chromium";
 
     /// <summary>The push rate the board needs for 10 snapshots a second (the service's default is 4).</summary>
-    private const string PushRateSetting = "Wall__MaxPushesPerSecond";
-
     private const double SnapshotsPerSecond = 10;
 
     /// <summary>Activities posted a second unless --rate says otherwise: several per push interval, so that every interval has a change to publish.</summary>
@@ -48,7 +46,7 @@ internal static class BrowserScenario
         var baseline = settings.Minutes >= 60 ? TimeSpan.FromMinutes(5) : duration / 12;
         var postsPerSecond = settings.RateGiven ? settings.Rate : DefaultPostsPerSecond;
         Console.WriteLine($"browser: the wall (?kiosk=1) in headless Chromium for {settings.Minutes:0.##} min against {address}, {postsPerSecond} activities/s"
-                          + (app is not null ? $", the service pushing up to {ServiceSettings(settings.AppSettings)[PushRateSetting]} snapshots/s" : ""));
+                          + (app is not null ? $", the service pushing up to {ServiceSettings(settings.AppSettings)[Settings.PushRateSetting]} snapshots/s" : ""));
         Console.WriteLine(settings.Minutes >= 60
             ? "baseline at 5 min"
             : $"baseline at {baseline.TotalMinutes:0.##} min (a twelfth of the run, which is shorter than 60 min)");
@@ -249,12 +247,7 @@ internal static class BrowserScenario
     }
 
     /// <summary>What the service this scenario starts needs: 10 snapshots a second (the default is 4) unless --set says otherwise.</summary>
-    public static Dictionary<string, string> ServiceSettings(IReadOnlyDictionary<string, string> given)
-    {
-        var settings = new Dictionary<string, string>(given);
-        settings.TryAdd(PushRateSetting, SnapshotsPerSecond.ToString(CultureInfo.InvariantCulture));
-        return settings;
-    }
+    public static Dictionary<string, string> ServiceSettings(IReadOnlyDictionary<string, string> given) => Settings.Pushing(given, SnapshotsPerSecond);
 
     /// <summary>
     /// One reading of the page. HeapBytes: V8's JS heap; BlinkHeapBytes: the renderer's own heap, where DOM nodes

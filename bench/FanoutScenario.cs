@@ -88,10 +88,10 @@ internal static class FanoutScenario
         var sent = driving.Elapsed;
         var acknowledged = (await Task.WhenAll(posts)).Count(created => created);
         var drive = driving.Elapsed;
-        var cpu = app is null ? (double?)null : CpuPercent(app.CpuTime - cpuBefore!.Value, drive);
+        var cpu = app is null ? (double?)null : Stats.CpuPercent(app.CpuTime - cpuBefore!.Value, drive);
 
         // The walls and the writer share the machine with the service; when they take most of it, the lag is theirs too.
-        var ownCpu = CpuPercent(Process.GetCurrentProcess().TotalProcessorTime - ownCpuBefore, drive);
+        var ownCpu = Stats.CpuPercent(Process.GetCurrentProcess().TotalProcessorTime - ownCpuBefore, drive);
         var rss = app?.RssMiB;
         await Task.Delay(Settle);
         var final = await BoardVersion(admin);
@@ -148,8 +148,6 @@ internal static class FanoutScenario
             }
         }
     }
-
-    private static double CpuPercent(TimeSpan used, TimeSpan elapsed) => used.TotalSeconds / elapsed.TotalSeconds / Environment.ProcessorCount * 100;
 
     private static async Task<long> BoardVersion(HttpClient admin) =>
         (await admin.GetFromJsonAsync<JsonElement>("/api/board")).GetProperty("version").GetInt64();

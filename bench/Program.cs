@@ -92,6 +92,17 @@ internal sealed record Settings(
     int History = 1_000_000, double Minutes = 60, bool WallsGiven = false, bool RateGiven = false, bool Postgres = false,
     bool WholeSnapshots = false, int WarmUpSeconds = 10, string? HeapSnapshots = null)
 {
+    /// <summary>The started service's Wall:MaxPushesPerSecond, as the environment variable it is passed in.</summary>
+    public const string PushRateSetting = "Wall__MaxPushesPerSecond";
+
+    /// <summary>The settings for a started service that pushes up to <paramref name="perSecond"/> snapshots a second, unless --set says otherwise.</summary>
+    public static Dictionary<string, string> Pushing(IReadOnlyDictionary<string, string> given, double perSecond)
+    {
+        var settings = new Dictionary<string, string>(given);
+        settings.TryAdd(PushRateSetting, perSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return settings;
+    }
+
     /// <summary>The hub address a bench wall connects to: deltas, as the wall page asks for, unless --whole-snapshots.</summary>
     public string WallHubPath => WholeSnapshots ? "/hubs/board" : "/hubs/board?deltas=2";
 

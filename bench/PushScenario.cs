@@ -43,9 +43,9 @@ internal static class PushScenario
 
         await Task.WhenAll(posts);
         var driven = started.Elapsed;
-        var cpu = (Service: app is null ? (double?)null : CpuPercent(app.CpuTime - cpuBefore.Service!.Value, driven),
-            Walls: CpuPercent(walls.CpuTime - cpuBefore.Walls, driven),
-            Own: CpuPercent(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore.Own, driven));
+        var cpu = (Service: app is null ? (double?)null : Stats.CpuPercent(app.CpuTime - cpuBefore.Service!.Value, driven),
+            Walls: Stats.CpuPercent(walls.CpuTime - cpuBefore.Walls, driven),
+            Own: Stats.CpuPercent(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore.Own, driven));
         var rss = app?.RssMiB;
         await Task.Delay(2000);
         var received = await walls.Stop();
@@ -102,23 +102,14 @@ internal static class PushScenario
 
     private static double Percentile(double[] sorted, double p) => Stats.Percentile(sorted, p);
 
-    private static double CpuPercent(TimeSpan used, TimeSpan elapsed) => used.TotalSeconds / elapsed.TotalSeconds / Environment.ProcessorCount * 100;
-
-    private const string PushRateSetting = "Wall__MaxPushesPerSecond";
-
     /// <summary>
     /// Snapshots a second the started service pushes, unless set with --set Wall:MaxPushesPerSecond=N: 10, as in the
     /// browser scenario. The service's default of 4 adds up to 250 ms of waiting for the next push by itself.
     /// </summary>
     private const int SnapshotsPerSecond = 10;
 
-    public static Dictionary<string, string> ServiceSettings(IReadOnlyDictionary<string, string> given)
-    {
-        var settings = new Dictionary<string, string>(given);
-        settings.TryAdd(PushRateSetting, SnapshotsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return settings;
-    }
+    public static Dictionary<string, string> ServiceSettings(IReadOnlyDictionary<string, string> given) => Settings.Pushing(given, SnapshotsPerSecond);
 
     private static string PushRate(Settings settings) =>
-        settings.Url is not null ? "the given service's rate of" : ServiceSettings(settings.AppSettings)[PushRateSetting];
+        settings.Url is not null ? "the given service's rate of" : ServiceSettings(settings.AppSettings)[Settings.PushRateSetting];
 }

@@ -9,6 +9,9 @@ internal sealed record ScenarioResult(string Scenario, bool Correct, IReadOnlyLi
 
 internal static class Stats
 {
+    /// <summary>CPU time used over a stretch of wall-clock time, as a share of all this machine's cores.</summary>
+    public static double CpuPercent(TimeSpan used, TimeSpan elapsed) => used.TotalSeconds / elapsed.TotalSeconds / Environment.ProcessorCount * 100;
+
     public static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

@@ -125,11 +125,13 @@ public sealed record BoardDelta
 /// </summary>
 public static class PackedTally
 {
-    public static int[] Of(ActivityTally tally) =>
+    public static int[] Of(ActivityTally tally) => [tally.Activities, tally.Participants, .. OutcomesOf(tally.Outcomes)];
+
+    /// <summary>The outcomes alone, in the order a packed tally carries them after its first two numbers.</summary>
+    public static int[] OutcomesOf(Outcomes outcomes) =>
     [
-        tally.Activities, tally.Participants,
-        tally.Outcomes.HouseholdsVisited, tally.Outcomes.ResidentsServed, tally.Outcomes.EnterprisesServed, tally.Outcomes.ProblemsSolved,
-        tally.Outcomes.DisputesMediated, tally.Outcomes.PolicySessions, tally.Outcomes.ProjectsLanded,
+        outcomes.HouseholdsVisited, outcomes.ResidentsServed, outcomes.EnterprisesServed, outcomes.ProblemsSolved,
+        outcomes.DisputesMediated, outcomes.PolicySessions, outcomes.ProjectsLanded,
     ];
 }
 
@@ -217,7 +219,7 @@ public sealed record FeedChange
         Title = activity.Title,
         Description = activity.Description,
         Participants = activity.Participants,
-        Outcomes = PackedTally.Of(new ActivityTally { Outcomes = activity.Outcomes })[2..],
+        Outcomes = PackedTally.OutcomesOf(activity.Outcomes),
         Partners = activity.Partners,
         RecordedAt = activity.RecordedAt,
         Sequence = activity.Sequence,
