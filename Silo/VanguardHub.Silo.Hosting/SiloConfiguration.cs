@@ -148,8 +148,9 @@ public static class SiloConfiguration
             options.ConnectionString = storage.Value.ConnectionString;
 
             // Orleans' own binary format: compact, and tolerant of added fields through the [Id]s on every stored type.
-            options.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>());
+            options.GrainStorageSerializer = sp.GetRequiredService<StoredFormSerializer>();
         }));
+        services.AddSingleton<StoredFormSerializer>();
         services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) => SerializedWriteStorage.Create(sp, GrainStorage.Name));
         return silo;
     }

@@ -12,11 +12,13 @@ namespace VanguardHub.Silo.Hosting.Storage;
 /// and sleep before retrying, which caps throughput and stretches the tail. Queuing the writes here instead hands the
 /// lock from one write to the next without sleeping. Reads are not affected (WAL lets them run alongside). A write
 /// returns once a group fsync after its commit has put it on disk (<see cref="WalGroupSync"/>); the next write
-/// commits meanwhile.
+/// commits meanwhile. A state is serialized before its write queues, so that the writer holds the lock for the
+/// statement alone and other writes serialize on the other core meanwhile.
 /// </summary>
 /// <param name="groupSync">SQLite's group commit; null for an engine that takes concurrent writers and syncs its own
 /// commits (PostgreSQL): then writes pass straight through and only the metrics remain.</param>
-internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? groupSync) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+/// <param name="serializer">The serializer <paramref name="inner"/> was configured with.</param>
+internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? groupSync, StoredFormSerializer serializer) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     private static readonly Meter Meter = new(StorageMetrics.MeterName);
     private static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
@@ -32,7 +34,8 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? 
         var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
         return new SerializedWriteStorage(
             AdoNetGrainStorageFactory.Create(services, name),
-            options.IsPostgreSql ? null : WalGroupSync.ForDatabase(options.SqlitePath));
+            options.IsPostgreSql ? null : WalGroupSync.ForDatabase(options.SqlitePath),
+            services.GetRequiredService<StoredFormSerializer>());
     }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -53,15 +56,23 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? 
         var started = Stopwatch.GetTimestamp();
         try
         {
+            var stored = new GrainState<StoredForm>(new StoredForm(serializer.ToBytes(grainState.State)))
+            {
+                ETag = grainState.ETag,
+                RecordExists = grainState.RecordExists,
+            };
             await _writer.WaitAsync();
             try
             {
-                await inner.WriteStateAsync(stateName, grainId, grainState);
+                await inner.WriteStateAsync(stateName, grainId, stored);
             }
             finally
             {
                 _writer.Release();
             }
+
+            grainState.ETag = stored.ETag;
+            grainState.RecordExists = stored.RecordExists;
 
             if (groupSync is not null)
             {
