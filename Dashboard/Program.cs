@@ -19,7 +19,9 @@ if (HistoryCommand.IsCommand(args))
 
 // `--simulate` is demo mode: a stream of plausible activities through this host's own API.
 var simulate = args.Contains("--simulate");
-var builder = WebApplication.CreateBuilder(args.Where(a => a != "--simulate").ToArray());
+// Settings are read once at start. Watching them for changes puts an inotify watch on every folder under the content
+// root, the default store's folder (Dashboard/data) among them, and every write to the store then wakes the watcher.
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args.Where(a => a != "--simulate")]);
 
 // The Orleans operator console profiles every grain call and holds its assets in memory: on only when asked for
 // (Operations:Console=true).

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Api;
@@ -196,6 +198,18 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         var assembly = typeof(VanguardHub.Dashboard.Apis.ActivitiesApi).Assembly.Location;
         var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(assembly, ".runtimeconfig.json")))!;
         config["runtimeOptions"]!["configProperties"]!["System.GC.Server"]!.GetValue<bool>().Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Settings_files_are_read_once_so_writes_to_a_store_under_the_content_root_wake_no_watcher()
+    {
+        await using var factory = new DashboardFactory();
+
+        var files = ((IConfigurationRoot)factory.Services.GetRequiredService<IConfiguration>())
+            .Providers.OfType<FileConfigurationProvider>().ToList();
+
+        files.Should().Contain(f => f.Source.Path == "appsettings.json");
+        files.Should().OnlyContain(f => !f.Source.ReloadOnChange);
     }
 
     private static Task Writers(Uri address, string token, ConcurrentBag<ActivityRecord> acknowledged, CancellationToken stop)
