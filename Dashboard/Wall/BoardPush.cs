@@ -243,6 +243,23 @@ internal sealed partial class BoardPushService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Registering activates the board, whose first pull activates every team and enterprise (over a thousand grains
+        // and their storage reads). It waits until the web server listens, so that pages, sign-in and the health check
+        // are served without sharing the start with that pull; a wall that connects meanwhile asks the board itself.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        await using (stoppingToken.Register(() => started.TrySetCanceled()))
+        {
+            try
+            {
+                await started.Task;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
         var sending = observer.RunAsync(stoppingToken);
         var reference = grains.CreateObjectReference<IBoardObserver>(observer);
         var board = grains.GetGrain<ICityBoardGrain>(CityBoard.Key);
