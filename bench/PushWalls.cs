@@ -78,7 +78,12 @@ internal static class PushWalls
                 RedirectStandardOutput = true,
                 UseShellExecute = false,
             };
-            info.ArgumentList.Add(typeof(PushWalls).Assembly.Location);
+            // Run by "dotnet run" this process is the benchmark's own executable; run as "dotnet bench.dll", the host.
+            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+            {
+                info.ArgumentList.Add(typeof(PushWalls).Assembly.Location);
+            }
+
             info.ArgumentList.Add(Command);
             info.ArgumentList.Add(hub.ToString());
             info.ArgumentList.Add(walls.ToString(CultureInfo.InvariantCulture));
