@@ -180,7 +180,7 @@ internal static class HistoryScenarios
         {
             // One start first that is not timed: it brings the store's files and the service's assemblies into the page
             // cache, and compiles this benchmark's own polling code, which would otherwise share the two cores with the
-            // first timed start (its first run took about a second longer than the rest).
+            // first timed start.
             var warm = await TimeStart(store.AppSettings(settings), data);
             Console.WriteLine($"startup: {label}, untimed start: /healthz after {warm.HealthzMs:F0} ms");
             var healthz = new List<double>();
