@@ -247,12 +247,11 @@ internal sealed partial class BoardPushService(
         // and their storage reads). It waits until the web server listens, so that pages, sign-in and the health check
         // are served without sharing the start with that pull; a wall that connects meanwhile asks the board itself.
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        await using (stoppingToken.Register(() => started.TrySetCanceled()))
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         {
             try
             {
-                await started.Task;
+                await started.Task.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException)
             {
