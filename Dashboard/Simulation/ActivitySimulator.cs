@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Catalog;
 using VanguardHub.Contracts.Security;
+using VanguardHub.Dashboard.Extensions;
 
 namespace VanguardHub.Dashboard.Simulation;
 
@@ -38,10 +39,9 @@ internal sealed partial class ActivitySimulator(
             return;
         }
 
-        var started = new TaskCompletionSource();
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        if (!await lifetime.WaitForStartAsync(stoppingToken))
         {
-            await started.Task.WaitAsync(stoppingToken);
+            return;
         }
 
         // The simulator writes like any integration: with a bearer token of its own, revoked when it stops.

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using VanguardHub.Contracts.Board;
+using VanguardHub.Dashboard.Extensions;
 using VanguardHub.Dashboard.Operations;
 
 namespace VanguardHub.Dashboard.Wall;
@@ -246,17 +247,9 @@ internal sealed partial class BoardPushService(
         // Registering activates the board, whose first pull activates every team and enterprise (over a thousand grains
         // and their storage reads). It waits until the web server listens, so that pages, sign-in and the health check
         // are served without sharing the start with that pull; a wall that connects meanwhile asks the board itself.
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        if (!await lifetime.WaitForStartAsync(stoppingToken))
         {
-            try
-            {
-                await started.Task.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            return;
         }
 
         var sending = observer.RunAsync(stoppingToken);
