@@ -59,6 +59,13 @@ internal sealed class Credentials(Uri address, string adminToken)
         Headers = { Authorization = new AuthenticationHeaderValue("Bearer", await LeaderToken(teamId)) },
     };
 
+    /// <summary>A POST of several activities of one team at once, as its leader.</summary>
+    public async Task<HttpRequestMessage> BatchRequest(string teamId, object[] activities) => new(HttpMethod.Post, "/api/activities/batch")
+    {
+        Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(new { activities }, Web)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json", "utf-8") } },
+        Headers = { Authorization = new AuthenticationHeaderValue("Bearer", await LeaderToken(teamId)) },
+    };
+
     private async Task<string> Issue(object body)
     {
         using var admin = AdminClient();

@@ -13,6 +13,7 @@ using VanguardHub.Bench;
 //          --engine sqlite|postgres (postgres: a private server started by scripts/postgres.sh; not for history, memory, startup),
 //          --whole-snapshots (push and fan-out walls take whole "board" snapshots instead of deltas, for comparison),
 //          --warmup N (seconds of ingest before ingest's figures are taken, default 10; 0: none),
+//          --batch N (ingest: each request carries N activities, to POST /api/activities/batch; default 1, to POST /api/activities),
 //          --heap-snapshots DIR (browser: the page's V8 heap snapshot at the baseline and at the end, for DevTools' Memory panel),
 //          --out FILE (JSON results, default bench-results.json)
 // Hundreds of wall clients share this process's thread pool, which on two cores starts with two threads and adds
@@ -37,7 +38,7 @@ var scenarios = scenario switch
 };
 if (scenarios.Length == 0)
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--engine sqlite|postgres] [--whole-snapshots] [--warmup N] [--heap-snapshots DIR] [--out FILE]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--engine sqlite|postgres] [--whole-snapshots] [--warmup N] [--batch N] [--heap-snapshots DIR] [--out FILE]");
     return 2;
 }
 
@@ -70,6 +71,7 @@ foreach (var name in scenarios)
     {
         "browser" => BrowserScenario.ServiceSettings(settings.AppSettings),
         "push" => PushScenario.ServiceSettings(settings.AppSettings),
+        "ingest" => IngestScenario.ServiceSettings(settings.AppSettings),
         _ => settings.AppSettings,
     };
     using var app = settings.Url is null ? AppProcess.Start(postgres?.AppSettings(appSettings) ?? appSettings) : null;
@@ -90,7 +92,7 @@ return results.All(r => r.Correct) ? 0 : 1;
 internal sealed record Settings(
     int Walls, int Rate, int Seconds, int Clients, Uri? Url, string Out, IReadOnlyDictionary<string, string> AppSettings,
     int History = 1_000_000, double Minutes = 60, bool WallsGiven = false, bool RateGiven = false, bool Postgres = false,
-    bool WholeSnapshots = false, int WarmUpSeconds = 10, string? HeapSnapshots = null)
+    bool WholeSnapshots = false, int WarmUpSeconds = 10, string? HeapSnapshots = null, int Batch = 1)
 {
     /// <summary>The started service's Wall:MaxPushesPerSecond, as the environment variable it is passed in.</summary>
     public const string PushRateSetting = "Wall__MaxPushesPerSecond";
@@ -132,6 +134,7 @@ internal sealed record Settings(
             },
             args.Contains("--whole-snapshots"),
             int.Parse(Value("--warmup") ?? "10"),
-            Value("--heap-snapshots"));
+            Value("--heap-snapshots"),
+            int.Parse(Value("--batch") ?? "1"));
     }
 }

@@ -22,6 +22,12 @@ internal sealed class ActivitySubmission
     public List<string?>? Partners { get; set; }
 }
 
+/// <summary>The body of POST /api/activities/batch.</summary>
+internal sealed class ActivityBatchSubmission
+{
+    public List<ActivitySubmission?>? Activities { get; set; }
+}
+
 internal sealed class OutcomeSubmission
 {
     public int? HouseholdsVisited { get; set; }

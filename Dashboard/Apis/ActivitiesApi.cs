@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Microsoft.AspNetCore.Mvc;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Teams;
@@ -13,13 +15,20 @@ internal static class ActivitiesApi
     /// <summary>An activity is a few hundred bytes; anything near this is not one.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>Most activities one batch may carry: a phone's outbox after a day without signal, a back-filled week.</summary>
+    public const int MaxBatch = 100;
+
+    /// <summary>A batch's body: room for <see cref="MaxBatch"/> activities with long descriptions.</summary>
+    public const int MaxBatchBodyBytes = 1024 * 1024;
+
     public static IEndpointRouteBuilder MapActivitiesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/activities").WithTags("Activities");
-        group.MapPost("/", Log).RequireAuthorization(Policies.Write).RequireRateLimiting(RateLimits.Writes);
+        group.MapPost("/", Log).RequireAuthorization(Policies.Write).RequireWriteAllowance();
+        group.MapPost("/batch", LogMany).RequireAuthorization(Policies.Write);
         group.MapGet("/{activityId}", Get).RequireAuthorization(Policies.Read);
-        group.MapPut("/{activityId}", Revise).RequireAuthorization(Policies.Write).RequireRateLimiting(RateLimits.Writes);
-        group.MapDelete("/{activityId}", Void).RequireAuthorization(Policies.Write).RequireRateLimiting(RateLimits.Writes);
+        group.MapPut("/{activityId}", Revise).RequireAuthorization(Policies.Write).RequireWriteAllowance();
+        group.MapDelete("/{activityId}", Void).RequireAuthorization(Policies.Write).RequireWriteAllowance();
         group.MapGet("/{activityId}/revisions", History).RequireAuthorization(Policies.Read);
         group.MapPost("/{activityId}/verify", VerifyOne).RequireAuthorization(Policies.Admin);
         group.MapPost("/verify", VerifyMany).RequireAuthorization(Policies.Admin);
@@ -86,6 +95,120 @@ internal static class ActivitiesApi
                 "Another activity was already logged with this id; a resend must carry exactly the same content."),
         };
     }
+
+    /// <summary>What a batch answers for each of its activities, in the order they were sent.</summary>
+    internal sealed record BatchItem(Guid Id, int Status, string Location, ProblemDetails? Problem);
+
+    internal sealed record BatchAnswer(ImmutableArray<BatchItem> Results);
+
+    /// <summary>
+    /// Many activities in one request, as many round trips saved for a phone on a weak network. All are checked before
+    /// any is stored: one that is wrong, or for another team, refuses the whole batch (naming it by its index) and
+    /// stores nothing. Otherwise each is stored as POST /api/activities would store it, and the answer says, for each,
+    /// what that would have answered: 201 stored now, 200 stored before (a resend), 409 id already used for something else.
+    /// </summary>
+    private static async Task<IResult> LogMany(
+        HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, VanguardHubMetrics metrics, WriteAllowance allowance,
+        CancellationToken cancellationToken)
+    {
+        var (batch, problem) = await JsonBody.ReadAsync<ActivityBatchSubmission>(request, MaxBatchBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            metrics.ActivityLogged("invalid");
+            return problem;
+        }
+
+        if (batch!.Activities is not { Count: > 0 and <= MaxBatch } submissions)
+        {
+            metrics.ActivityLogged("invalid");
+            return Problems.Invalid("activities", $"A list of 1 to {MaxBatch} activities is required; send more in further batches.");
+        }
+
+        var user = request.HttpContext.User;
+        for (var i = 0; i < submissions.Count; i++)
+        {
+            if (submissions[i] is { } submission && !user.MayWriteFor(submission.TeamId))
+            {
+                return Problems.Status(StatusCodes.Status403Forbidden, $"activities[{i}].teamId", "Not your team", "A team leader logs activities for their own team only.");
+            }
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var records = new ActivityRecord[submissions.Count];
+        var now = clock.GetUtcNow();
+        var actor = user.Actor();
+        for (var i = 0; i < submissions.Count; i++)
+        {
+            if (submissions[i] is not { } submission)
+            {
+                errors[$"activities[{i}]"] = ["An activity object is required."];
+                continue;
+            }
+
+            var found = ActivityValidation.Validate(submission, roster, now, out var validated);
+            foreach (var (field, messages) in found)
+            {
+                errors[$"activities[{i}].{field}"] = messages;
+            }
+
+            if (validated is not null)
+            {
+                records[i] = validated with { RecordedBy = actor };
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            metrics.ActivityLogged("invalid");
+            return Problems.Invalid(errors);
+        }
+
+        if (allowance.Take(request.HttpContext, records.Length) is { } refused)
+        {
+            return refused;
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var results = new LogResult[records.Length];
+        await Task.WhenAll(records.Select((record, i) => (record, i)).GroupBy(x => x.record.TeamId).Select(async team =>
+        {
+            var answers = await grains.Cached<IServiceTeamGrain>(team.Key).LogActivities([.. team.Select(x => x.record)]);
+            var k = 0;
+            foreach (var (_, i) in team)
+            {
+                results[i] = answers[k++];
+            }
+        }));
+
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var items = ImmutableArray.CreateBuilder<BatchItem>(records.Length);
+        for (var i = 0; i < records.Length; i++)
+        {
+            var id = records[i].Id;
+            metrics.ActivityLogged(results[i].Outcome switch
+            {
+                LogOutcome.Created => "created",
+                LogOutcome.AlreadyStored => "already_stored",
+                _ => "id_conflict",
+            }, elapsed);
+            items.Add(new BatchItem(id, results[i].Outcome switch
+            {
+                LogOutcome.Created => StatusCodes.Status201Created,
+                LogOutcome.AlreadyStored => StatusCodes.Status200OK,
+                _ => StatusCodes.Status409Conflict,
+            }, $"/api/activities/{id}", results[i].Outcome == LogOutcome.IdConflict ? IdConflict(i) : null));
+        }
+
+        return TypedResults.Ok(new BatchAnswer(items.MoveToImmutable()));
+    }
+
+    private static ProblemDetails IdConflict(int index) => new()
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "Id already used",
+        Detail = "Another activity was already logged with this id; a resend must carry exactly the same content.",
+        Extensions = { ["field"] = $"activities[{index}].id" },
+    };
 
     private static async Task<IResult> Get(string activityId, IGrainFactory grains)
     {

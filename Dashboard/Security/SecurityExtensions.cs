@@ -81,16 +81,10 @@ internal static class SecurityExtensions
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, settings.SignInsPerMinutePerAddress), Window = TimeSpan.FromMinutes(1) }));
             options.AddPolicy(RateLimits.Pairing, context => RateLimitPartition.GetFixedWindowLimiter(AddressOf(context),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, settings.PairingsPerMinutePerAddress), Window = TimeSpan.FromMinutes(1) }));
-            options.AddPolicy(RateLimits.Writes, context => RateLimitPartition.GetTokenBucketLimiter(context.User.Actor(),
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(1, settings.WriteBurst),
-                    TokensPerPeriod = Math.Max(1, settings.WritesPerSecond),
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                }));
         });
 
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<WriteAllowance>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<FirstRunAdmin>();
         services.AddHostedService(sp => sp.GetRequiredService<FirstRunAdmin>());
@@ -157,7 +151,6 @@ internal static class RateLimits
 {
     public const string SignIn = "sign-in";
     public const string Pairing = "pairing";
-    public const string Writes = "writes";
 }
 
 /// <summary>Sign-in attempts per account name, whichever address they come from.</summary>

@@ -11,6 +11,13 @@ public interface IServiceTeamGrain : IGrainWithStringKey
     [Alias("LogActivity"), Orleans.Concurrency.AlwaysInterleave]
     Task<LogResult> LogActivity(ActivityRecord activity);
 
+    /// <summary>
+    /// Several activities of this team in one call (a phone's outbox catching up, a back-fill): they join the same group
+    /// commit as single ones, and the answers come in the order of <paramref name="activities"/>.
+    /// </summary>
+    [Alias("LogActivities"), Orleans.Concurrency.AlwaysInterleave]
+    Task<ImmutableArray<LogResult>> LogActivities(ImmutableArray<ActivityRecord> activities);
+
     [Alias("GetSummary"), Orleans.Concurrency.AlwaysInterleave]
     Task<TeamSummary> GetSummary();
 

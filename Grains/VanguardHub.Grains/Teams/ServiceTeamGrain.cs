@@ -64,14 +64,37 @@ internal sealed partial class ServiceTeamGrain(
             throw new ArgumentException($"Activity {activity.Id} belongs to team \"{activity.TeamId}\", not \"{TeamId}\".");
         }
 
+        var request = Enqueue(activity);
+        StartWriting();
+        return request.Result.Task;
+    }
+
+    public async Task<ImmutableArray<LogResult>> LogActivities(ImmutableArray<ActivityRecord> activities)
+    {
+        if (activities.FirstOrDefault(a => a.TeamId != TeamId) is { } stranger)
+        {
+            throw new ArgumentException($"Activity {stranger.Id} belongs to team \"{stranger.TeamId}\", not \"{TeamId}\".");
+        }
+
+        // All of them queue before the next batch is taken, so they are stored together.
+        var requests = activities.Select(Enqueue).ToList();
+        StartWriting();
+        return [.. await Task.WhenAll(requests.Select(r => r.Result.Task))];
+    }
+
+    private PendingLog Enqueue(ActivityRecord activity)
+    {
         var request = new PendingLog(activity, new TaskCompletionSource<LogResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         _queue.Add(request);
+        return request;
+    }
+
+    private void StartWriting()
+    {
         if (_writing is null || _writing.IsCompleted)
         {
             _writing = WriteQueued();
         }
-
-        return request.Result.Task;
     }
 
     private async Task WriteQueued()

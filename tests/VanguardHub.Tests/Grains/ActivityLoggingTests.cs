@@ -92,6 +92,42 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_is_stored_at_once_across_chunks_and_months_and_answered_in_its_order()
+    {
+        var earlier = Activity(Dianchi, residents: 2);
+        (await Team(Dianchi).LogActivity(earlier)).Outcome.Should().Be(LogOutcome.Created);
+        var fresh = Enumerable.Range(0, 20)
+            .Select(i => Activity(Dianchi, occurredAt: BeijingNow.AddDays(-i * 3), residents: i, partners: i % 4 == 0 ? [KfcCoffee] : []))
+            .ToList();
+        ActivityRecord[] batch = [fresh[0], earlier, .. fresh[1..], fresh[5] with { Title = "同一编号的另一次活动" }];
+
+        var answers = await Team(Dianchi).LogActivities([.. batch]);
+
+        answers.Select(a => a.Outcome).Should().Equal(
+            [LogOutcome.Created, LogOutcome.AlreadyStored, .. Enumerable.Repeat(LogOutcome.Created, 19), LogOutcome.IdConflict]);
+        answers.Select(a => a.Activity?.Id).Should().Equal(batch.Select(a => (Guid?)a.Id));
+        var summary = await Team(Dianchi).GetSummary();
+        summary.Aggregates.Total.Activities.Should().Be(21);
+        summary.Aggregates.Total.Outcomes.ResidentsServed.Should().Be(2 + fresh.Sum(a => a.Outcomes.ResidentsServed));
+        var kfc = await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary();
+        kfc.Totals.ByTeam[Dianchi].Activities.Should().Be(5);
+        var report = await ConsistencyOnceReported();
+        report.Differences.Should().BeEmpty();
+        report.StoredActivities.Should().Be(21);
+    }
+
+    [Fact]
+    public async Task A_batch_holding_another_teams_activity_is_refused_whole()
+    {
+        ActivityRecord[] batch = [Activity(Dianchi), Activity(RedPomegranate)];
+
+        var log = () => Team(Dianchi).LogActivities([.. batch]);
+
+        await log.Should().ThrowAsync<ArgumentException>();
+        (await Team(Dianchi).GetSummary()).Aggregates.Total.Activities.Should().Be(0);
+    }
+
+    [Fact]
     public async Task Partner_enterprises_count_the_activities_that_involved_them_per_team()
     {
         await Team(KeyEnterprises).LogActivity(Activity(KeyEnterprises, domain: "industry", district: "anning", residents: 0, partners: [Yuneng]));
