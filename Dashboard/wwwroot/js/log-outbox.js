@@ -3,6 +3,7 @@
 // MAX_SAVED, newest first) so the leader can see they went through; waiting and failed entries are all kept.
 // Sends go through session.js (the cookie session with its X-CSRF-TOKEN header). A 401 (signed out, session
 // expired) keeps the entry waiting with reason 'signin' until the leader signs in again; it is never dropped.
+// What waited (no signal, signed out) goes out several entries to a request, through POST /api/activities/batch.
 import { apiFetch, isAntiforgeryProblem } from './session.js';
 
 const KEY = 'vanguardhub.log.outbox.v1';
@@ -124,18 +125,98 @@ function slimProblem(p) {
   return out;
 }
 
+/** Most entries sent in one request (the server takes up to 100). */
+export const BATCH_MAX = 50;
+
+/**
+ * Sends several entries in one POST /api/activities/batch and records each one's outcome as sendEntry would.
+ * Returns [{ entry, result }], or null when the batch as a whole was refused for something one entry holds
+ * (400, 403, 413...): then each must be sent alone to learn which, and the caller does that.
+ */
+async function sendBatch(entries) {
+  const list = entries.filter(e => !inFlight.has(e.id));
+  if (list.length === 0) return [];
+  list.forEach(e => inFlight.add(e.id));
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), TIMEOUT_MS * 2);
+  const now = new Date().toISOString();
+  let answer;
+  try {
+    const res = await apiFetch('/api/activities/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
+      body: `{"activities":[${list.map(e => e.bodyJson || JSON.stringify(e.body)).join(',')}]}`,
+      signal: ctrl.signal,
+      cache: 'no-store',
+    });
+    let payload = null;
+    try { payload = await res.json(); } catch { payload = null; }
+    if (res.status === 200 && Array.isArray(payload?.results)) {
+      const byId = new Map(payload.results.map(r => [r.id, r]));
+      answer = list.map(e => {
+        const r = byId.get(e.id);
+        if (!r) return { state: 'waiting', status: 0, problem: null };
+        if (r.status === 201 || r.status === 200) return { state: 'saved', status: r.status, problem: null };
+        // The field as the page names it: "activities[3].id" is this entry's "id".
+        const problem = r.problem ? { ...r.problem, field: typeof r.problem.field === 'string' ? r.problem.field.replace(/^activities\[\d+\]\./, '') : r.problem.field } : null;
+        return { state: 'failed', status: r.status, problem };
+      });
+    } else if (res.status === 401 || isCsrfRefusal(res.status, payload)) {
+      answer = list.map(() => ({ state: 'waiting', status: res.status, problem: payload, reason: 'signin' }));
+    } else if (res.status >= 500 || res.status === 408 || res.status === 429) {
+      answer = list.map(() => ({ state: 'waiting', status: res.status, problem: payload }));
+    } else {
+      answer = null;
+    }
+  } catch {
+    answer = list.map(() => ({ state: 'waiting', status: 0, problem: null }));
+  } finally {
+    clearTimeout(timer);
+    list.forEach(e => inFlight.delete(e.id));
+  }
+  if (answer === null) return null;
+
+  // One write of the outbox for the whole batch.
+  const stored = readOutbox();
+  list.forEach((entry, i) => {
+    const result = answer[i];
+    const e = stored.find(x => x.id === entry.id);
+    if (!e) return;
+    Object.assign(e, { state: result.state, status: result.status, attempts: (e.attempts || 0) + 1, lastTryAt: now, reason: result.reason ?? null });
+    if (result.state === 'saved') { e.savedAt = now; e.problem = null; }
+    if (result.state === 'failed') e.problem = slimProblem(result.problem);
+  });
+  try { writeOutbox(stored); } catch { /* storage full: the state is shown from memory */ }
+  return list.map((entry, i) => ({ entry, result: answer[i] }));
+}
+
+// A network failure, a lost session or the rate limit means the rest would fail too: try them next time.
+const stopsTheRest = r => r && r.state === 'waiting' && (r.status === 0 || r.status === 429 || r.reason === 'signin');
+
 let resending = false;
-/** Resends every waiting entry, one at a time. onEach is called after each answer. */
+/**
+ * Resends every waiting entry: several at a time in one request (one round trip instead of one each on a weak
+ * network), one at a time when a batch is refused as a whole. onEach is called after each entry's answer.
+ */
 export async function resendWaiting(onEach) {
   if (resending) return;
   resending = true;
   try {
     const waiting = readOutbox().filter(e => e.state === 'waiting');
-    for (const e of waiting) {
-      const r = await sendEntry(e);
-      onEach?.(e, r);
-      // A network failure or a lost session means the rest would fail too: try them next time.
-      if (r && r.state === 'waiting' && (r.status === 0 || r.reason === 'signin')) break;
+    while (waiting.length > 0) {
+      const chunk = waiting.splice(0, BATCH_MAX);
+      const answers = chunk.length > 1 ? await sendBatch(chunk) : null;
+      if (answers) {
+        answers.forEach(a => onEach?.(a.entry, a.result));
+        if (answers.some(a => stopsTheRest(a.result))) break;
+        continue;
+      }
+
+      for (const e of chunk) {
+        const r = await sendEntry(e);
+        onEach?.(e, r);
+        if (stopsTheRest(r)) return;
+      }
     }
   } finally {
     resending = false;

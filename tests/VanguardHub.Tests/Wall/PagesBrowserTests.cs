@@ -109,6 +109,87 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
     }
 
     [Fact]
+    public async Task Activities_saved_without_signal_go_out_together_in_one_request_and_one_the_server_refuses_fails_alone()
+    {
+        var context = await _browser.SignedInAsync(factory.Address, "pomegranate-leader", Password, 390, 844);
+        var page = (await context.NewPageAsync()).WatchCsp(_violations);
+        var posts = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "POST" && new Uri(request.Url).AbsolutePath.StartsWith("/api/activities", StringComparison.Ordinal))
+            {
+                lock (posts)
+                {
+                    posts.Add(new Uri(request.Url).AbsolutePath);
+                }
+            }
+        };
+        await page.GotoAsync(new Uri(factory.Address, "/log").ToString());
+        await Assertions.Expect(page.Locator("#field-team")).ToHaveValueAsync(RedPomegranate, new() { Timeout = Generous });
+        var before = await TeamActivities(RedPomegranate);
+        ILocator Entry(string title) => page.Locator("#outbox [data-id]").Filter(new() { HasText = title });
+
+        async Task LogOffline(params string[] titles)
+        {
+            await context.SetOfflineAsync(true);
+            foreach (var title in titles)
+            {
+                await page.Locator("#field-title").FillAsync(title);
+                await page.Locator("#submit").ClickAsync();
+                await Assertions.Expect(Entry(title)).ToHaveAttributeAsync("data-state", "waiting", new() { Timeout = Generous });
+            }
+        }
+
+        string[] Online()
+        {
+            lock (posts)
+            {
+                return [.. posts];
+            }
+        }
+
+        await LogOffline("山区学校送教一", "山区学校送教二", "山区学校送教三");
+        lock (posts)
+        {
+            posts.Clear();
+        }
+
+        await context.SetOfflineAsync(false);
+        foreach (var title in new[] { "山区学校送教一", "山区学校送教二", "山区学校送教三" })
+        {
+            await Assertions.Expect(Entry(title)).ToHaveAttributeAsync("data-state", "saved", new() { Timeout = Generous });
+        }
+
+        Online().Should().NotBeEmpty().And.OnlyContain(path => path == "/api/activities/batch", "what waited goes out together");
+        (await TeamActivities(RedPomegranate)).Should().Be(before + 3);
+
+        // One the server refuses (as an older page might have saved it) among them: the batch is refused whole, and
+        // each is then sent alone, so the good one is saved and the bad one shows its own reason.
+        await LogOffline("山区学校送教四");
+        await page.EvaluateAsync("""
+            () => {
+              const key = 'vanguardhub.log.outbox.v1';
+              const list = JSON.parse(localStorage.getItem(key));
+              const body = { ...list.find(e => e.body.title === '山区学校送教四').body, id: crypto.randomUUID(), title: '领域写错的活动', domain: 'space-exploration' };
+              list.push({ id: body.id, body, bodyJson: JSON.stringify(body), state: 'waiting', createdAt: new Date().toISOString(), attempts: 0 });
+              localStorage.setItem(key, JSON.stringify(list));
+            }
+            """);
+        lock (posts)
+        {
+            posts.Clear();
+        }
+
+        await context.SetOfflineAsync(false);
+        await Assertions.Expect(Entry("山区学校送教四")).ToHaveAttributeAsync("data-state", "saved", new() { Timeout = Generous });
+        await Assertions.Expect(Entry("领域写错的活动")).ToHaveAttributeAsync("data-state", "failed", new() { Timeout = Generous });
+        Online().Should().Contain("/api/activities/batch");
+        Online().Count(path => path == "/api/activities").Should().Be(2, "after the refused batch each is sent alone, once");
+        (await TeamActivities(RedPomegranate)).Should().Be(before + 4);
+        await context.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_logging_page_shows_the_servers_message_next_to_the_field_at_fault()
     {
         var page = await OpenAs("pomegranate-leader", "/log", 390, 844);
