@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -31,8 +32,8 @@ internal static class JsonBody
             return (null, TooLarge(maxBytes));
         }
 
-        var body = await ReadLimited(request.Body, maxBytes, cancellationToken);
-        if (body is null)
+        var (buffer, length) = await ReadLimited(request.Body, request.ContentLength, maxBytes, cancellationToken);
+        if (buffer is null)
         {
             return (null, TooLarge(maxBytes));
         }
@@ -43,7 +44,7 @@ internal static class JsonBody
         try
         {
             // Parse first, so that "not JSON at all" is told apart from "JSON of the wrong shape".
-            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 16 });
+            using var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 16 });
             value = document.Deserialize<T>(options);
         }
         catch (JsonException e) when (e.Path is null || e.Path == "$")
@@ -60,6 +61,10 @@ internal static class JsonBody
                     ? "This field is named twice."
                     : "This value has the wrong type or is out of range."));
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
 
         return value is null ? (null, Problems.Invalid("body", "A JSON object is required.")) : (value, null);
     }
@@ -71,22 +76,42 @@ internal static class JsonBody
     public static IResult TooLarge(int maxBytes) =>
         Problems.Status(StatusCodes.Status413PayloadTooLarge, "body", "Body too large", $"The body can be at most {maxBytes / 1024} KiB.");
 
-    /// <summary>Reads at most <paramref name="maxBytes"/>; null when the body is longer (whatever Content-Length said).</summary>
-    private static async Task<byte[]?> ReadLimited(Stream body, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads at most <paramref name="maxBytes"/> into a buffer from the shared pool, sized by Content-Length when the
+    /// client sent one: (null, 0) when the body is longer, whatever Content-Length said. The caller returns the buffer.
+    /// </summary>
+    private static async Task<(byte[]? Buffer, int Length)> ReadLimited(Stream body, long? contentLength, int maxBytes, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        // One byte more than allowed, so that a body that is too long is seen to be.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min((contentLength ?? 4096) + 1, maxBytes + 1L));
+        var length = 0;
+        try
         {
-            if (buffer.Length + read > maxBytes)
+            int read;
+            while ((read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
             {
-                return null;
+                length += read;
+                if (length > maxBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null, 0);
+                }
+
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, maxBytes + 1L));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
             }
 
-            buffer.Write(chunk, 0, read);
+            return (buffer, length);
         }
-
-        return buffer.ToArray();
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
     }
 }

@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -49,25 +52,81 @@ public sealed record ActivityRecord
     /// </summary>
     public string ContentFingerprint()
     {
-        var canonical = new StringBuilder()
-            .Append(Id.ToString("N")).Append('\u001f')
-            .Append(TeamId).Append('\u001f')
-            .Append(OccurredAt.UtcTicks).Append('\u001f')
-            .Append(Domain).Append('\u001f')
-            .Append(District).Append('\u001f')
-            .Append(Place).Append('\u001f')
-            .Append(Title).Append('\u001f')
-            .Append(Description).Append('\u001f')
-            .Append(Participants).Append('\u001f')
-            .Append(Outcomes.HouseholdsVisited).Append(',')
-            .Append(Outcomes.ResidentsServed).Append(',')
-            .Append(Outcomes.EnterprisesServed).Append(',')
-            .Append(Outcomes.ProblemsSolved).Append(',')
-            .Append(Outcomes.DisputesMediated).Append(',')
-            .Append(Outcomes.PolicySessions).Append(',')
-            .Append(Outcomes.ProjectsLanded).Append('\u001f')
-            .AppendJoin(',', Partners.Order(StringComparer.Ordinal));
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        HashContent(hash);
+        return Convert.ToHexString(hash);
+    }
+
+    /// <summary>The first 64 bits of <see cref="ContentFingerprint"/>, as the activity index keeps them.</summary>
+    public long ContentFingerprint64()
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        HashContent(hash);
+        return BinaryPrimitives.ReadInt64BigEndian(hash);
+    }
+
+    /// <summary>
+    /// SHA-256 of the content as one line of text, fields separated by U+001F, outcomes by commas, the partners sorted.
+    /// The text is stored in every activity index: it must never change.
+    /// </summary>
+    private void HashContent(Span<byte> hash)
+    {
+        var text = new DefaultInterpolatedStringHandler(0, 0, null, stackalloc char[512]);
+        const string Field = "\u001f";
+        text.AppendFormatted(Id, "N");
+        text.AppendLiteral(Field);
+        text.AppendFormatted(TeamId);
+        text.AppendLiteral(Field);
+        text.AppendFormatted(OccurredAt.UtcTicks);
+        text.AppendLiteral(Field);
+        text.AppendFormatted(Domain);
+        text.AppendLiteral(Field);
+        text.AppendFormatted(District);
+        text.AppendLiteral(Field);
+        text.AppendFormatted(Place);
+        text.AppendLiteral(Field);
+        text.AppendFormatted(Title);
+        text.AppendLiteral(Field);
+        text.AppendFormatted(Description);
+        text.AppendLiteral(Field);
+        text.AppendFormatted(Participants);
+        text.AppendLiteral(Field);
+        foreach (var count in (ReadOnlySpan<int>)[Outcomes.HouseholdsVisited, Outcomes.ResidentsServed, Outcomes.EnterprisesServed,
+                     Outcomes.ProblemsSolved, Outcomes.DisputesMediated, Outcomes.PolicySessions])
+        {
+            text.AppendFormatted(count);
+            text.AppendLiteral(",");
+        }
+
+        text.AppendFormatted(Outcomes.ProjectsLanded);
+        text.AppendLiteral(Field);
+        var first = true;
+        foreach (var partner in Partners.Order(StringComparer.Ordinal))
+        {
+            if (!first)
+            {
+                text.AppendLiteral(",");
+            }
+
+            text.AppendFormatted(partner);
+            first = false;
+        }
+
+        var chars = text.Text;
+        var rented = chars.Length > 1024 ? ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(chars.Length)) : null;
+        try
+        {
+            Span<byte> bytes = rented ?? stackalloc byte[Encoding.UTF8.GetMaxByteCount(1024)];
+            SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(chars, bytes)], hash);
+        }
+        finally
+        {
+            text.Clear();
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 }
 

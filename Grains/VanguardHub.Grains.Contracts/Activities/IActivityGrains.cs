@@ -46,8 +46,7 @@ public sealed record ActivityLocation
         Fingerprint = FingerprintOf(activity),
     };
 
-    public static long FingerprintOf(ActivityRecord activity) =>
-        long.Parse(activity.ContentFingerprint().AsSpan(0, 16), System.Globalization.NumberStyles.HexNumber);
+    public static long FingerprintOf(ActivityRecord activity) => activity.ContentFingerprint64();
 }
 
 /// <summary>
