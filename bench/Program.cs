@@ -13,7 +13,7 @@ using VanguardHub.Bench;
 //          --engine sqlite|postgres (postgres: a private server started by scripts/postgres.sh; not for history, memory, startup),
 //          --whole-snapshots (push and fan-out walls take whole "board" snapshots instead of deltas, for comparison),
 //          --warmup N (seconds of ingest before ingest's figures are taken, default 10; 0: none),
-//          --batch N (ingest: each request carries N activities, to POST /api/activities/batch; default 1, to POST /api/activities),
+//          --batch N (ingest, push: each request carries N activities, to POST /api/activities/batch; default 1, to POST /api/activities),
 //          --heap-snapshots DIR (browser: the page's V8 heap snapshot at the baseline and at the end, for DevTools' Memory panel),
 //          --out FILE (JSON results, default bench-results.json)
 // Hundreds of wall clients share this process's thread pool, which on two cores starts with two threads and adds

@@ -12,7 +12,9 @@ internal static class PushScenario
     {
         var address = credentials.Address;
         var wallToken = await credentials.WallToken();
-        Console.WriteLine($"push: {settings.Walls} walls, {settings.Rate} activities/s for {settings.Seconds} s against {address}");
+        var batch = Math.Max(1, settings.Batch);
+        Console.WriteLine($"push: {settings.Walls} walls, {settings.Rate} activities/s for {settings.Seconds} s against {address}"
+                          + (batch > 1 ? $", {batch} to a request" : ""));
 
         // The walls run in a process of their own (see PushWalls). An activity is in a snapshot when its team's count
         // there exceeds its position in the team's log (its sequence); the arrivals are matched with the
@@ -24,12 +26,12 @@ internal static class PushScenario
 
         using var client = credentials.AdminClient();
         var teams = (await client.GetFromJsonAsync<JsonElement>("/api/teams")).EnumerateArray().Select(t => t.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
-        var total = settings.Rate * settings.Seconds;
-        var interval = TimeSpan.FromSeconds(1.0 / settings.Rate);
+        var total = settings.Rate * settings.Seconds / batch * batch;
+        var interval = TimeSpan.FromSeconds(batch / (double)settings.Rate);
         var cpuBefore = (Service: app?.CpuTime, Walls: walls.CpuTime, Own: Process.GetCurrentProcess().TotalProcessorTime);
         var started = Stopwatch.StartNew();
         var posts = new List<Task>();
-        for (var i = 0; i < total; i++)
+        for (var i = 0; i < total / batch; i++)
         {
             var due = interval * i;
             if (due > started.Elapsed)
@@ -38,7 +40,7 @@ internal static class PushScenario
             }
 
             var team = teams[i % teams.Length];
-            posts.Add(Post(team));
+            posts.Add(batch > 1 ? PostBatch(team) : Post(team));
         }
 
         await Task.WhenAll(posts);
@@ -69,15 +71,45 @@ internal static class PushScenario
         Console.WriteLine($"messages per wall: {perWall:F0} for {acknowledged.Count} activities");
         Console.WriteLine($"CPU while posting, of {Environment.ProcessorCount} cores: service {(cpu.Service is { } c ? $"{c:F0}%" : "not measured")}, walls {cpu.Walls:F0}%, writer {cpu.Own:F0}%");
         return new ScenarioResult("push", connected == settings.Walls && sorted.Length == expected, [
-                    new ResultRow($"201 -> snapshot, {settings.Walls} walls at {settings.Rate}/s", acknowledged.Count, acknowledged.Count / (double)settings.Seconds,
+                    new ResultRow($"201 -> snapshot, {settings.Walls} walls at {settings.Rate}/s" + (batch > 1 ? $", {batch} to a request" : ""), acknowledged.Count, acknowledged.Count / (double)settings.Seconds,
                         Percentile(sorted, 0.50), Percentile(sorted, 0.95), Percentile(sorted, 0.99), rss, cpu.Service,
                         $"{sorted.Length} of {expected} deliveries ({early} before their 201); {perWall:F0} messages per wall; "
                         + $"pushing up to {PushRate(settings)} snapshots/s; walls' process CPU {cpu.Walls:F0}%, writer {cpu.Own:F0}%")]);
 
         async Task Post(string team)
         {
+            using var request = await credentials.LogRequest(team, NewActivity(team));
+            var response = await client.SendAsync(request);
+            var at = Stopwatch.GetTimestamp();
+            if ((int)response.StatusCode == 201)
+            {
+                var stored = await response.Content.ReadFromJsonAsync<JsonElement>();
+                acknowledged[(team, stored.GetProperty("sequence").GetInt64())] = at;
+            }
+        }
+
+        // Each activity of a batch is acknowledged when the batch's answer arrives.
+        async Task PostBatch(string team)
+        {
+            using var request = await credentials.BatchRequest(team, [.. Enumerable.Range(0, batch).Select(_ => NewActivity(team))]);
+            var response = await client.SendAsync(request);
+            var at = Stopwatch.GetTimestamp();
+            if ((int)response.StatusCode == 200)
+            {
+                foreach (var result in (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray())
+                {
+                    if (result.GetProperty("status").GetInt32() == 201)
+                    {
+                        acknowledged[(team, result.GetProperty("sequence").GetInt64())] = at;
+                    }
+                }
+            }
+        }
+
+        static object NewActivity(string team)
+        {
             var id = Guid.NewGuid();
-            var body = new
+            return new
             {
                 id,
                 teamId = team,
@@ -89,14 +121,6 @@ internal static class PushScenario
                 outcomes = new { residentsServed = 1 },
                 partners = Array.Empty<string>(),
             };
-            using var request = await credentials.LogRequest(team, body);
-            var response = await client.SendAsync(request);
-            var at = Stopwatch.GetTimestamp();
-            if ((int)response.StatusCode == 201)
-            {
-                var stored = await response.Content.ReadFromJsonAsync<JsonElement>();
-                acknowledged[(team, stored.GetProperty("sequence").GetInt64())] = at;
-            }
         }
     }
 

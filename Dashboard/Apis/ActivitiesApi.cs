@@ -96,8 +96,11 @@ internal static class ActivitiesApi
         };
     }
 
-    /// <summary>What a batch answers for each of its activities, in the order they were sent.</summary>
-    internal sealed record BatchItem(Guid Id, int Status, string Location, ProblemDetails? Problem);
+    /// <summary>
+    /// What a batch answers for each of its activities, in the order they were sent; <paramref name="Sequence"/> is the
+    /// stored activity's position in its team's log (none for a 409).
+    /// </summary>
+    internal sealed record BatchItem(Guid Id, int Status, string Location, long? Sequence, ProblemDetails? Problem);
 
     internal sealed record BatchAnswer(ImmutableArray<BatchItem> Results);
 
@@ -196,7 +199,8 @@ internal static class ActivitiesApi
                 LogOutcome.Created => StatusCodes.Status201Created,
                 LogOutcome.AlreadyStored => StatusCodes.Status200OK,
                 _ => StatusCodes.Status409Conflict,
-            }, $"/api/activities/{id}", results[i].Outcome == LogOutcome.IdConflict ? IdConflict(i) : null));
+            }, $"/api/activities/{id}", results[i].Outcome == LogOutcome.IdConflict ? null : results[i].Activity?.Sequence,
+                results[i].Outcome == LogOutcome.IdConflict ? IdConflict(i) : null));
         }
 
         return TypedResults.Ok(new BatchAnswer(items.MoveToImmutable()));

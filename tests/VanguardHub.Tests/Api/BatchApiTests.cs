@@ -19,11 +19,11 @@ public sealed class BatchApiTests(DashboardFactory factory) : IClassFixture<Dash
     private static async Task<int> TeamActivities(HttpClient client, string team) =>
         (await client.GetJson($"/api/teams/{team}"))["aggregates"]!["total"]!["activities"]!.GetValue<int>();
 
-    private static async Task<IReadOnlyList<(Guid Id, int Status, string Location, JsonNode? Problem)>> Results(HttpResponseMessage response)
+    private static async Task<IReadOnlyList<(Guid Id, int Status, string Location, long? Sequence, JsonNode? Problem)>> Results(HttpResponseMessage response)
     {
         response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         return [.. (await response.Json())["results"]!.AsArray().Select(r => (
-            r!["id"]!.GetValue<Guid>(), r["status"]!.GetValue<int>(), r["location"]!.GetValue<string>(), r["problem"]))];
+            r!["id"]!.GetValue<Guid>(), r["status"]!.GetValue<int>(), r["location"]!.GetValue<string>(), r["sequence"]?.GetValue<long>(), r["problem"]))];
     }
 
     [Fact]
@@ -41,10 +41,11 @@ public sealed class BatchApiTests(DashboardFactory factory) : IClassFixture<Dash
         results.Select(r => r.Id).Should().Equal(batch.Select(a => a.Id));
         results.Should().OnlyContain(r => r.Status == 201 && r.Problem == null);
         results.Select(r => r.Location).Should().Equal(batch.Select(a => $"/api/activities/{a.Id}"));
-        foreach (var activity in batch)
+        foreach (var (activity, result) in batch.Zip(results))
         {
             var stored = await admin.GetJson($"/api/activities/{activity.Id}");
             stored["outcomes"]!["residentsServed"]!.GetValue<int>().Should().Be(activity.Outcomes.ResidentsServed);
+            stored["sequence"]!.GetValue<long>().Should().Be(result.Sequence);
             stored["recordedBy"]!.GetValue<string>().Should().StartWith("token:");
         }
 
@@ -67,6 +68,8 @@ public sealed class BatchApiTests(DashboardFactory factory) : IClassFixture<Dash
         var mixed = await Results(await leader.PostAsJsonAsync(BatchUrl, BatchOf([batch[0], batch[1] with { Title = "同一编号的另一次活动" }, fresh])));
 
         mixed.Select(r => r.Status).Should().Equal(200, 409, 201);
+        mixed[1].Sequence.Should().BeNull();
+        mixed[0].Sequence.Should().NotBeNull();
         mixed[1].Problem!["field"]!.GetValue<string>().Should().Be("activities[1].id");
         mixed[1].Problem!["title"]!.GetValue<string>().Should().NotBeNullOrWhiteSpace();
         (await TeamActivities(leader, KeyEnterprises)).Should().Be(after + 1);
