@@ -106,7 +106,7 @@ internal sealed record Settings(
     }
 
     /// <summary>The hub address a bench wall connects to: deltas, as the wall page asks for, unless --whole-snapshots.</summary>
-    public string WallHubPath => WholeSnapshots ? "/hubs/board" : "/hubs/board?deltas=2";
+    public string WallHubPath => WholeSnapshots ? "/hubs/board" : "/hubs/board?deltas=3";
 
     public static Settings Parse(string[] args)
     {

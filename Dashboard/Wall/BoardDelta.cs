@@ -39,14 +39,24 @@ public sealed record BoardDelta
     public required ImmutableDictionary<string, int[]> ByDistrict { get; init; }
     /// <summary>
     /// Race rows whose figures changed, in rank order. A row whose only change is its place (one team passing others
-    /// moves every row in between) does not travel: <see cref="Order"/>, <see cref="Gaps"/> and <see cref="PreviousRanks"/> place it.
+    /// moves every row in between) does not travel: <see cref="Ranked"/> (or <see cref="Order"/>), <see cref="Gaps"/>
+    /// and <see cref="PreviousRanks"/> place it.
     /// </summary>
     public required ImmutableArray<RaceRowChange> Leaderboard { get; init; }
     /// <summary>
-    /// The race's team ids in rank order (rank = position + 1), always: a wall may show a version newer than
-    /// <see cref="Since"/> (one it fetched), and the order can change and change back in between.
+    /// The race's team ids in rank order (rank = position + 1), when the race holds other teams than it did in
+    /// <see cref="Since"/>; otherwise <see cref="Ranked"/> says the same in a tenth of the bytes.
     /// </summary>
-    public required ImmutableArray<string> Order { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ImmutableArray<string>? Order { get; init; }
+    /// <summary>
+    /// The race in rank order as positions in its team ids sorted ordinally (<c>[3, 0, ...]</c>: the team whose id
+    /// sorts fourth leads), when it holds the same teams as in <see cref="Since"/>. Always the whole order, never a
+    /// change to it: a wall may show a version newer than <see cref="Since"/> (one it fetched), and the order can change
+    /// and change back in between; teams only join the race, so every version in between holds the same teams.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ImmutableArray<int>? Ranked { get; init; }
     /// <summary>Each rank's <see cref="LeaderboardEntry.GapToNext"/>, in rank order.</summary>
     public required ImmutableArray<int> Gaps { get; init; }
     /// <summary>Each rank's <see cref="LeaderboardEntry.PreviousRank"/>, in rank order (a back-dated activity reorders yesterday's race).</summary>
@@ -76,6 +86,8 @@ public sealed record BoardDelta
         }
 
         var rows = earlier.Leaderboard.ToDictionary(e => e.TeamId, StringComparer.Ordinal);
+        var sameTeams = later.Leaderboard.Length == rows.Count;
+        var sorted = sameTeams ? rows.Keys.Order(StringComparer.Ordinal).Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i, StringComparer.Ordinal) : null;
         var days = earlier.Trend.ToDictionary(d => d.Day);
         var held = earlier.Recent.Select(Shown).ToHashSet();
         return new BoardDelta
@@ -91,7 +103,8 @@ public sealed record BoardDelta
                 .Select(e => (Now: e, Was: rows.GetValueOrDefault(e.TeamId)))
                 .Where(r => r.Was is null || Figures(r.Was) != Figures(r.Now))
                 .Select(r => RaceRowChange.Of(r.Now, r.Was))],
-            Order = [.. later.Leaderboard.Select(e => e.TeamId)],
+            Order = sameTeams ? null : [.. later.Leaderboard.Select(e => e.TeamId)],
+            Ranked = sameTeams ? [.. later.Leaderboard.Select(e => sorted![e.TeamId])] : null,
             Gaps = [.. later.Leaderboard.Select(e => e.GapToNext)],
             PreviousRanks = [.. later.Leaderboard.Select(e => e.PreviousRank)],
             Trend = [.. later.Trend.Where(d => !days.TryGetValue(d.Day, out var was) || was != d).Select(d => new DayChange(d.Day, PackedTally.Of(d.Tally)))],

@@ -8,7 +8,7 @@ namespace VanguardHub.Dashboard.Wall;
 
 /// <summary>
 /// The walls' live channel. Server to client: "board" (a full snapshot, the shape of GET /api/board), or, for a
-/// connection opened with <c>?deltas=2</c>, "boardDelta" (<see cref="BoardDelta"/>: what changed since an earlier
+/// connection opened with <c>?deltas=3</c>, "boardDelta" (<see cref="BoardDelta"/>: what changed since an earlier
 /// snapshot) with "board" only when a delta cannot say it; "heartbeat" (the shown version is still current); and, for
 /// clients watching a team, "team" (that team's new standing).
 /// </summary>
@@ -20,7 +20,7 @@ internal sealed class BoardHub(IGrainFactory grains, Roster roster, VanguardHubM
     public const string SnapshotGroup = "board:snapshots";
 
     /// <summary>The delta format this host sends: the value of the <c>deltas</c> query a page asks for it with.</summary>
-    public const string DeltaFormat = "2";
+    public const string DeltaFormat = "3";
 
     /// <summary>Connections that asked for deltas.</summary>
     public const string DeltaGroup = "board:deltas";
@@ -29,7 +29,8 @@ internal sealed class BoardHub(IGrainFactory grains, Roster roster, VanguardHubM
     {
         metrics.ClientConnected();
         sessions.Opened(Context);
-        // Pages that ask for an earlier delta format ("1": tallies whole), such as a wall left open across an upgrade,
+        // Pages that ask for an earlier delta format ("1": tallies whole; "2": the race's order always as team ids), such
+        // as a wall left open across an upgrade,
         // get whole snapshots, which every page reads, rather than deltas they would misread.
         var deltas = Context.GetHttpContext()?.Request.Query["deltas"] is [var value] && value == DeltaFormat;
         await Groups.AddToGroupAsync(Context.ConnectionId, deltas ? DeltaGroup : SnapshotGroup);

@@ -470,7 +470,7 @@ export function startLive({ handlers, onConnected, deltas = false }) {
   if (!signalR) return null;
 
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl(deltas ? '/hubs/board?deltas=2' : '/hubs/board', { accessTokenFactory: () => wallToken() || '' })
+    .withUrl(deltas ? '/hubs/board?deltas=3' : '/hubs/board', { accessTokenFactory: () => wallToken() || '' })
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => retryDelay(ctx.previousRetryCount) })
     .configureLogging(signalR.LogLevel.Warning)
     .build();

@@ -266,14 +266,31 @@ function changedRow(base, change) {
 }
 
 /**
+ * The race's team ids in rank order from a delta's `ranked` (BoardDelta.cs: Ranked): each rank's position in the
+ * race's team ids sorted by UTF-16 code units, as C#'s ordinal comparison sorts them. Null when `ranked` does not fit
+ * the teams the wall has (it then takes the whole snapshot).
+ */
+function rankedOrder(base, ranked) {
+  if (!Array.isArray(ranked) || ranked.length !== base.length) return null;
+  const ids = base.map((row) => row.teamId).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const order = [];
+  for (const position of ranked) {
+    if (!Number.isInteger(position) || position < 0 || position >= ids.length) return null;
+    order.push(ids[position]);
+  }
+  return new Set(order).size === order.length ? order : null;
+}
+
+/**
  * The race `delta` describes, from `base` (race rows in rank order): rows whose figures changed come as their new
  * figures (and names, when those changed), and every row takes its place (rank, gap, yesterday's rank) from the
- * delta's arrays. Null when the delta has no order (every delta carries one) or the order names a team the rows lack.
+ * delta's arrays. Null when the delta has no order (every delta carries one, as `order` or `ranked`) or the order names
+ * a team the rows lack.
  * Rows whose place and figures did not change are the base's own objects.
  */
 export function applyRaceDelta(base, delta) {
-  const order = delta.order;
-  if (!Array.isArray(order)) return null;
+  const order = Array.isArray(delta.order) ? delta.order : rankedOrder(base, delta.ranked);
+  if (!order) return null;
   const rows = new Map(base.map((row) => [row.teamId, row]));
   for (const change of delta.leaderboard ?? []) rows.set(change.teamId, changedRow(rows.get(change.teamId), change));
   const gaps = delta.gaps ?? [];

@@ -19,7 +19,7 @@ import { apiFetch, clearWallToken, me, setWallToken, wallToken } from './session
 import { measureChartTextByCharacter } from './chart-text.js';
 
 // Deltas: on an ordinary day a push changes a few of the 58 race rows, and a few kilobytes arrive instead of some 60.
-const HUB_URL = '/hubs/board?deltas=2'; // packed tallies (BoardHub.DeltaFormat)
+const HUB_URL = '/hubs/board?deltas=3'; // packed tallies (BoardHub.DeltaFormat)
 const BOARD_URL = '/api/board';
 const CATALOG_URL = '/api/catalog';
 /** While the live channel is down, GET /api/board this often. */

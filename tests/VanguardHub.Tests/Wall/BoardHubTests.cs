@@ -87,7 +87,7 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
     [Fact]
     public async Task A_wall_that_asks_for_deltas_gets_the_changed_race_rows_and_feed_items_only()
     {
-        await using var wall = await Viewer("/hubs/board?deltas=2");
+        await using var wall = await Viewer("/hubs/board?deltas=3");
         var deltas = new ConcurrentQueue<JsonElement>();
         var whole = new ConcurrentQueue<JsonElement>();
         wall.On<JsonElement>("boardDelta", deltas.Enqueue);
@@ -108,9 +108,11 @@ public sealed class BoardHubTests(LiveDashboardFactory factory) : IClassFixture<
         delta.GetProperty("totals")[0].GetInt32().Should().Be(shown.Totals.Activities + 1);
         delta.GetProperty("totals")[3].GetInt32().Should().Be(shown.Totals.Outcomes.ResidentsServed + 12);
         var rows = delta.GetProperty("leaderboard").EnumerateArray().ToList();
-        rows.Select(r => r.GetProperty("teamId").GetString()).Should().Equal([Dianchi], "only rows whose figures changed travel; places come as order and gaps");
+        rows.Select(r => r.GetProperty("teamId").GetString()).Should().Equal([Dianchi], "only rows whose figures changed travel; places come as ranked and gaps");
         delta.GetProperty("gaps").GetArrayLength().Should().Be(shown.Leaderboard.Length);
-        delta.GetProperty("order").GetArrayLength().Should().Be(shown.Leaderboard.Length);
+        // The same teams as before: the order travels as positions in their sorted ids.
+        delta.TryGetProperty("order", out _).Should().BeFalse();
+        delta.GetProperty("ranked").EnumerateArray().Select(p => p.GetInt32()).Should().BeEquivalentTo(Enumerable.Range(0, shown.Leaderboard.Length));
         var dianchi = rows.Single();
         dianchi.GetProperty("tally")[0].GetInt32().Should().Be(shown.Leaderboard.Single(e => e.TeamId == Dianchi).Tally.Activities + 1);
         dianchi.TryGetProperty("nameZh", out _).Should().BeFalse("a row's names travel only when they change");

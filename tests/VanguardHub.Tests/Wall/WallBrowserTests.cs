@@ -220,7 +220,7 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
         await using var whole = new HubConnectionBuilder()
             .WithUrl(new Uri(factory.Address, "/hubs/board"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
         await using var changes = new HubConnectionBuilder()
-            .WithUrl(new Uri(factory.Address, "/hubs/board?deltas=2"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
+            .WithUrl(new Uri(factory.Address, "/hubs/board?deltas=3"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
         whole.On<JsonElement>("board", s => snapshots[s.GetProperty("version").GetInt64()] = s.GetRawText());
         changes.On<JsonElement>("boardDelta", d => deltas.Enqueue((d.GetProperty("since").GetInt64(), d.GetProperty("version").GetInt64(), d.GetRawText())));
         await whole.StartAsync();
