@@ -65,7 +65,7 @@ public sealed record BoardDelta
     public required ImmutableArray<DayChange> Trend { get; init; }
     /// <summary>The first day of the trend: days before it are dropped.</summary>
     public required DateOnly? TrendFrom { get; init; }
-    /// <summary>The partners' ranking, whole, when it changed; absent when it did not.</summary>
+    /// <summary>The partners' ranking, whole (names only for partners new to it), when it changed; absent when it did not.</summary>
     public ImmutableArray<PartnerChange>? Partners { get; init; }
     /// <summary>The feed's activity ids, newest first.</summary>
     public required ImmutableArray<Guid> RecentIds { get; init; }
@@ -109,7 +109,8 @@ public sealed record BoardDelta
             PreviousRanks = [.. later.Leaderboard.Select(e => e.PreviousRank)],
             Trend = [.. later.Trend.Where(d => !days.TryGetValue(d.Day, out var was) || was != d).Select(d => new DayChange(d.Day, PackedTally.Of(d.Tally)))],
             TrendFrom = later.Trend.IsDefaultOrEmpty ? null : later.Trend[0].Day,
-            Partners = later.Partners.SequenceEqual(earlier.Partners) ? null : [.. later.Partners.Select(PartnerChange.Of)],
+            Partners = later.Partners.SequenceEqual(earlier.Partners) ? null
+                : [.. later.Partners.Select(p => PartnerChange.Of(p, earlier.Partners.FirstOrDefault(e => e.EnterpriseId == p.EnterpriseId)))],
             RecentIds = [.. later.Recent.Select(f => f.Activity.Id)],
             Recent = [.. later.Recent.Where(f => !held.Contains(Shown(f))).Select(f => FeedChange.Of(f.Activity))],
         };
@@ -183,11 +184,30 @@ public sealed record RaceRowChange
 /// <summary>A trend day that changed, its tally packed.</summary>
 public sealed record DayChange(DateOnly Day, int[] Tally);
 
-/// <summary>A partner in the ranking, its tally packed.</summary>
-public sealed record PartnerChange(string EnterpriseId, string NameZh, string NameEn, string Kind, int[] Tally)
+/// <summary>
+/// A partner in the ranking, its tally packed; its names and kind only when the earlier ranking did not have it (or
+/// had them otherwise). A wall that lacks a partner named by id alone asks for the whole snapshot.
+/// </summary>
+public sealed record PartnerChange
 {
-    public static PartnerChange Of(PartnerContribution partner) =>
-        new(partner.EnterpriseId, partner.NameZh, partner.NameEn, partner.Kind, PackedTally.Of(partner.Tally));
+    public required string EnterpriseId { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? NameZh { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? NameEn { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Kind { get; init; }
+    public required int[] Tally { get; init; }
+
+    public static PartnerChange Of(PartnerContribution partner, PartnerContribution? was)
+    {
+        var known = was is not null && was.NameZh == partner.NameZh && was.NameEn == partner.NameEn && was.Kind == partner.Kind;
+        return new PartnerChange
+        {
+            EnterpriseId = partner.EnterpriseId,
+            NameZh = known ? null : partner.NameZh,
+            NameEn = known ? null : partner.NameEn,
+            Kind = known ? null : partner.Kind,
+            Tally = PackedTally.Of(partner.Tally),
+        };
+    }
 }
 
 /// <summary>

@@ -190,6 +190,9 @@ export function applyDelta(base, delta) {
     .filter((day) => !delta.trendFrom || day.day >= delta.trendFrom)
     .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
 
+  const partners = delta.partners ? unpackPartners(base.partners ?? [], delta.partners) : base.partners;
+  if (!partners) return null;
+
   const changedKeys = (parts) => parts && Object.keys(parts).length > 0;
   return {
     ...base,
@@ -202,9 +205,30 @@ export function applyDelta(base, delta) {
     byDistrict: changedKeys(delta.byDistrict) ? { ...base.byDistrict, ...unpackTallies(delta.byDistrict) } : base.byDistrict,
     leaderboard: raceChanged ? leaderboard : base.leaderboard,
     trend: (delta.trend ?? []).length > 0 || trend.length !== (base.trend ?? []).length ? trend : base.trend,
-    partners: delta.partners ? delta.partners.map((p) => ({ ...p, tally: unpackTally(p.tally) })) : base.partners,
+    partners,
     recent,
   };
+}
+
+/**
+ * The partners' ranking from a delta (BoardDelta.cs: PartnerChange): a partner the earlier ranking had comes by id and
+ * tally, its names taken from `base`. Null when one comes without names and `base` lacks it.
+ */
+function unpackPartners(base, changes) {
+  const known = new Map(base.map((p) => [p.enterpriseId, p]));
+  const partners = [];
+  for (const change of changes) {
+    const was = known.get(change.enterpriseId);
+    if (change.nameZh === undefined && !was) return null;
+    partners.push({
+      enterpriseId: change.enterpriseId,
+      nameZh: change.nameZh ?? was.nameZh,
+      nameEn: change.nameEn ?? was.nameEn,
+      kind: change.kind ?? was.kind,
+      tally: unpackTally(change.tally),
+    });
+  }
+  return partners;
 }
 
 /** The outcomes in the order a packed tally carries them, after its activities and participants (BoardDelta.cs: PackedTally). */

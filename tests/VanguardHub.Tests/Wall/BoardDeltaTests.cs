@@ -38,6 +38,27 @@ public sealed class BoardDeltaTests
     }
 
     [Fact]
+    public void A_partner_already_in_the_ranking_travels_without_its_names()
+    {
+        static PartnerContribution Partner(string id, int activities) => new()
+        {
+            EnterpriseId = id, NameZh = id + "（中文）", NameEn = id + " (English)", Kind = "served-enterprise", Tally = ActivityTally.Zero with { Activities = activities },
+        };
+        var earlier = Race(1, ("alpha", 1)) with { Partners = [Partner("kfc", 2)] };
+        var later = Race(2, ("alpha", 2)) with { Partners = [Partner("kfc", 3), Partner("yuneng", 1)] };
+
+        var delta = BoardDelta.Between(earlier, later)!;
+
+        var partners = delta.Partners!.Value;
+        partners.Select(p => (p.EnterpriseId, p.Tally[0])).Should().Equal(("kfc", 3), ("yuneng", 1));
+        partners[0].NameZh.Should().BeNull();
+        partners[0].Kind.Should().BeNull();
+        partners[1].NameZh.Should().Be("yuneng（中文）");
+        partners[1].Kind.Should().Be("served-enterprise");
+        BoardDelta.Between(earlier, later with { Partners = earlier.Partners })!.Partners.Should().BeNull("an unchanged ranking does not travel");
+    }
+
+    [Fact]
     public void When_a_team_joins_the_race_the_order_travels_as_team_ids()
     {
         var earlier = Race(1, ("zeta", 5), ("alpha", 4));
