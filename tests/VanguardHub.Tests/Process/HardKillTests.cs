@@ -19,7 +19,7 @@ public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("Sqlite")]
     [InlineData("PostgreSql")]
-    public async Task Every_acknowledged_activity_survives_a_SIGKILL_the_instant_after_its_201(string engine)
+    public async Task Every_acknowledged_activity_survives_a_SIGKILL_the_instant_after_its_201_alone_or_in_a_batch(string engine)
     {
         var settings = engine == "PostgreSql" ? PostgresServer.StorageSettings() : [];
         var serviceId = $"kill-{Guid.NewGuid():N}";
@@ -32,20 +32,28 @@ public sealed class HardKillTests(ITestOutputHelper output) : IDisposable
             using var client = await first.ClientAsync(Roles.Admin);
             using var stop = new CancellationTokenSource();
 
-            // Eight leaders keep logging; the process is killed as soon as 150 acknowledgements have come back,
-            // with more requests in flight.
+            // Eight leaders keep logging, half of them one activity to a request, half five at a time (a phone's outbox
+            // catching up); the process is killed as soon as 150 acknowledgements have come back, with more requests in flight.
             var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
             {
                 for (var i = 0; !stop.IsCancellationRequested && i < 1000; i++)
                 {
                     var team = teams[(w + i) % teams.Length];
-                    var activity = Activity(team, residents: i % 50, partners: i % 4 == 0 ? [KfcCoffee] : []);
+                    ActivityRecord[] activities = [.. Enumerable.Range(0, w % 2 == 0 ? 1 : 5)
+                        .Select(k => Activity(team, residents: (i + k) % 50, partners: (i + k) % 4 == 0 ? [KfcCoffee] : []))];
                     try
                     {
-                        var response = await client.PostAsJsonAsync("/api/activities", Body(activity));
-                        if (response.StatusCode == HttpStatusCode.Created)
+                        var stored = w % 2 == 0
+                            ? (await client.PostAsJsonAsync("/api/activities", Body(activities[0]))).StatusCode == HttpStatusCode.Created
+                            : await client.PostAsJsonAsync("/api/activities/batch", new { activities = activities.Select(Body) }) is { StatusCode: HttpStatusCode.OK } answer
+                              && (await answer.Json())["results"]!.AsArray().All(r => r!["status"]!.GetValue<int>() == 201);
+                        if (stored)
                         {
-                            acknowledged.Add(activity);
+                            foreach (var activity in activities)
+                            {
+                                acknowledged.Add(activity);
+                            }
+
                             if (acknowledged.Count >= 150)
                             {
                                 first.KillHard();
