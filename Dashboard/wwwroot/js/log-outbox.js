@@ -54,6 +54,19 @@ export function removeEntry(id) {
 const inFlight = new Set();
 export function isSending(id) { return inFlight.has(id); }
 
+/** An entry's body exactly as it was first sent, so that a resend is recognised as one. */
+const bodyOf = (entry) => entry.bodyJson || JSON.stringify(entry.body);
+
+function postJson(url, body, signal) {
+  return apiFetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
+    body,
+    signal,
+    cache: 'no-store',
+  });
+}
+
 /** A 400 about the antiforgery token (not about the activity): the session needs renewing, the entry is fine. */
 function isCsrfRefusal(status, p) {
   return status === 400 && isAntiforgeryProblem(p);
@@ -75,13 +88,7 @@ export async function sendEntry(entry) {
   const now = new Date().toISOString();
   let result;
   try {
-    const res = await apiFetch('/api/activities', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
-      body: entry.bodyJson || JSON.stringify(entry.body),
-      signal: ctrl.signal,
-      cache: 'no-store',
-    });
+    const res = await postJson('/api/activities', bodyOf(entry), ctrl.signal);
     let problem = null;
     if (!res.ok) {
       try { problem = await res.json(); } catch { problem = null; }
@@ -142,13 +149,7 @@ async function sendBatch(entries) {
   const now = new Date().toISOString();
   let answer;
   try {
-    const res = await apiFetch('/api/activities/batch', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
-      body: `{"activities":[${list.map(e => e.bodyJson || JSON.stringify(e.body)).join(',')}]}`,
-      signal: ctrl.signal,
-      cache: 'no-store',
-    });
+    const res = await postJson('/api/activities/batch', `{"activities":[${list.map(bodyOf).join(',')}]}`, ctrl.signal);
     let payload = null;
     try { payload = await res.json(); } catch { payload = null; }
     if (res.status === 200 && Array.isArray(payload?.results)) {
