@@ -80,12 +80,7 @@ internal static class ActivitiesApi
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await grains.Cached<IServiceTeamGrain>(record.TeamId).LogActivity(record);
-        metrics.ActivityLogged(result.Outcome switch
-        {
-            LogOutcome.Created => "created",
-            LogOutcome.AlreadyStored => "already_stored",
-            _ => "id_conflict",
-        }, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        metrics.ActivityLogged(MetricResult(result.Outcome), System.Diagnostics.Stopwatch.GetElapsedTime(started));
         var location = $"/api/activities/{record.Id}";
         return result.Outcome switch
         {
@@ -114,16 +109,27 @@ internal static class ActivitiesApi
         HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, VanguardHubMetrics metrics, WriteAllowance allowance,
         CancellationToken cancellationToken)
     {
+        var answer = await AnswerMany(request, roster, grains, clock, metrics, allowance, cancellationToken);
+        if (answer is IStatusCodeHttpResult { StatusCode: >= 400 and not StatusCodes.Status429TooManyRequests })
+        {
+            metrics.ActivityLogged("invalid");
+        }
+
+        return answer;
+    }
+
+    private static async Task<IResult> AnswerMany(
+        HttpRequest request, Roster roster, IGrainFactory grains, TimeProvider clock, VanguardHubMetrics metrics, WriteAllowance allowance,
+        CancellationToken cancellationToken)
+    {
         var (batch, problem) = await JsonBody.ReadAsync<ActivityBatchSubmission>(request, MaxBatchBodyBytes, cancellationToken);
         if (problem is not null)
         {
-            metrics.ActivityLogged("invalid");
             return problem;
         }
 
         if (batch!.Activities is not { Count: > 0 and <= MaxBatch } submissions)
         {
-            metrics.ActivityLogged("invalid");
             return Problems.Invalid("activities", $"A list of 1 to {MaxBatch} activities is required; send more in further batches.");
         }
 
@@ -162,7 +168,6 @@ internal static class ActivitiesApi
 
         if (errors.Count > 0)
         {
-            metrics.ActivityLogged("invalid");
             return Problems.Invalid(errors);
         }
 
@@ -188,12 +193,7 @@ internal static class ActivitiesApi
         for (var i = 0; i < records.Length; i++)
         {
             var id = records[i].Id;
-            metrics.ActivityLogged(results[i].Outcome switch
-            {
-                LogOutcome.Created => "created",
-                LogOutcome.AlreadyStored => "already_stored",
-                _ => "id_conflict",
-            }, elapsed);
+            metrics.ActivityLogged(MetricResult(results[i].Outcome), elapsed);
             items.Add(new BatchItem(id, results[i].Outcome switch
             {
                 LogOutcome.Created => StatusCodes.Status201Created,
@@ -205,6 +205,14 @@ internal static class ActivitiesApi
 
         return TypedResults.Ok(new BatchAnswer(items.MoveToImmutable()));
     }
+
+    /// <summary>The "result" label of the activities-logged metric.</summary>
+    private static string MetricResult(LogOutcome outcome) => outcome switch
+    {
+        LogOutcome.Created => "created",
+        LogOutcome.AlreadyStored => "already_stored",
+        _ => "id_conflict",
+    };
 
     private static ProblemDetails IdConflict(int index) => new()
     {
