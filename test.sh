@@ -10,7 +10,9 @@ cd "$(dirname "$0")"
 missing=()
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing+=(fonts-noto-cjk)
+# grep reads all of fc-list's output: with -q it would stop at the first match, and under pipefail the SIGPIPE that
+# fc-list then gets would count the fonts as missing.
+fc-list 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null || missing+=(fonts-noto-cjk)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} ..."
