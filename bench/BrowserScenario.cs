@@ -142,9 +142,11 @@ internal static class BrowserScenario
             var previous = start;
             foreach (var at in due)
             {
-                if (at > clock.Elapsed)
+                await Pace.Until(clock, at);
+                if (feeding.IsFaulted)
                 {
-                    await Task.Delay(at - clock.Elapsed);
+                    // A run whose writer stopped measures an idle page: say so now, not at the end of the hour.
+                    throw new InvalidOperationException("The activity writer stopped.", feeding.Exception);
                 }
 
                 var sample = await Measure(page, cdp, clock.Elapsed, Interlocked.Read(ref published), Interlocked.Read(ref received));
@@ -408,10 +410,7 @@ internal static class BrowserScenario
                 for (var i = 0L; !stop.IsCancellationRequested; i++)
                 {
                     var due = interval * i;
-                    if (due > _running.Elapsed)
-                    {
-                        await Task.Delay(due - _running.Elapsed, stop);
-                    }
+                    await Pace.Until(_running, due, stop);
 
                     underWay.RemoveAll(t => t.IsCompleted);
                     underWay.Add(Post(i));

@@ -76,10 +76,7 @@ internal static class FanoutScenario
         for (var i = 0; i < total; i++)
         {
             var due = interval * i;
-            if (due > driving.Elapsed)
-            {
-                await Task.Delay(due - driving.Elapsed);
-            }
+            await Pace.Until(driving, due);
 
             var team = teams[i % teams.Length];
             posts.Add(Post(team, factory.Next(random, team)));

@@ -34,10 +34,7 @@ internal static class PushScenario
         for (var i = 0; i < total / batch; i++)
         {
             var due = interval * i;
-            if (due > started.Elapsed)
-            {
-                await Task.Delay(due - started.Elapsed);
-            }
+            await Pace.Until(started, due);
 
             var team = teams[i % teams.Length];
             posts.Add(batch > 1 ? PostBatch(team) : Post(team));
