@@ -70,11 +70,7 @@ internal static class SecurityExtensions
         {
             options.OnRejected = (context, _) =>
             {
-                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-                {
-                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-
+                context.HttpContext.Response.SetRetryAfter(context.Lease);
                 return new ValueTask(Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests", "Slow down and try again shortly."));
             };
             options.AddPolicy(RateLimits.SignIn, context => RateLimitPartition.GetFixedWindowLimiter(AddressOf(context),
@@ -91,6 +87,15 @@ internal static class SecurityExtensions
         services.AddSingleton<HubSessions>();
         services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
         return builder;
+    }
+
+    /// <summary>Tells a refused client when the limit that refused it lets it in again, when the limiter knows.</summary>
+    public static void SetRetryAfter(this HttpResponse response, RateLimitLease lease)
+    {
+        if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+        {
+            response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>Authentication, antiforgery for cookie writes, authorization, rate limits; in that order.</summary>

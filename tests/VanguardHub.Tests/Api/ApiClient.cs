@@ -23,6 +23,10 @@ internal static class ApiClient
         return await response.Json();
     }
 
+    /// <summary>The activities a team's aggregates count.</summary>
+    public static async Task<int> TeamActivities(this HttpClient client, string teamId) =>
+        (await client.GetJson($"/api/teams/{teamId}"))["aggregates"]!["total"]!["activities"]!.GetValue<int>();
+
     public static async Task<int> BoardActivities(this HttpClient client) =>
         (await client.GetJson("/api/board"))["totals"]!["activities"]!.GetValue<int>();
 

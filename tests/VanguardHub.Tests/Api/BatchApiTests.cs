@@ -16,9 +16,6 @@ public sealed class BatchApiTests(DashboardFactory factory) : IClassFixture<Dash
 
     private static object BatchOf(IEnumerable<ActivityRecord> activities) => new { activities = activities.Select(Body).ToArray() };
 
-    private static async Task<int> TeamActivities(HttpClient client, string team) =>
-        (await client.GetJson($"/api/teams/{team}"))["aggregates"]!["total"]!["activities"]!.GetValue<int>();
-
     private static async Task<IReadOnlyList<(Guid Id, int Status, string Location, long? Sequence, JsonNode? Problem)>> Results(HttpResponseMessage response)
     {
         response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
@@ -31,7 +28,7 @@ public sealed class BatchApiTests(DashboardFactory factory) : IClassFixture<Dash
     {
         using var leader = await factory.ClientAsync(Roles.Leader, Dianchi);
         using var admin = await factory.ClientAsync(Roles.Admin);
-        var before = await TeamActivities(admin, Dianchi);
+        var before = await admin.TeamActivities(Dianchi);
         var batch = Enumerable.Range(0, 6)
             .Select(i => Activity(Dianchi, occurredAt: BeijingNow.AddDays(-i), domain: i % 2 == 0 ? "ecology" : "livelihood", residents: 10 + i, partners: i == 3 ? [KfcCoffee] : []))
             .ToList();
@@ -49,7 +46,7 @@ public sealed class BatchApiTests(DashboardFactory factory) : IClassFixture<Dash
             stored["recordedBy"]!.GetValue<string>().Should().StartWith("token:");
         }
 
-        (await TeamActivities(admin, Dianchi)).Should().Be(before + 6);
+        (await admin.TeamActivities(Dianchi)).Should().Be(before + 6);
         var board = await Poll.Until(async () => await admin.GetJson("/api/board") is var b
             && b["recent"]!.AsArray().Any(f => f!["activity"]!["id"]!.GetValue<Guid>() == batch[0].Id) ? b : null);
         board.Should().NotBeNull();
@@ -61,7 +58,7 @@ public sealed class BatchApiTests(DashboardFactory factory) : IClassFixture<Dash
         using var leader = await factory.ClientAsync(Roles.Leader, KeyEnterprises);
         var batch = Enumerable.Range(0, 3).Select(i => Activity(KeyEnterprises, residents: i)).ToList();
         (await Results(await leader.PostAsJsonAsync(BatchUrl, BatchOf(batch)))).Should().OnlyContain(r => r.Status == 201);
-        var after = await TeamActivities(leader, KeyEnterprises);
+        var after = await leader.TeamActivities(KeyEnterprises);
 
         (await Results(await leader.PostAsJsonAsync(BatchUrl, BatchOf(batch)))).Select(r => r.Status).Should().Equal(200, 200, 200);
         var fresh = Activity(KeyEnterprises, residents: 9);
@@ -72,7 +69,7 @@ public sealed class BatchApiTests(DashboardFactory factory) : IClassFixture<Dash
         mixed[0].Sequence.Should().NotBeNull();
         mixed[1].Problem!["field"]!.GetValue<string>().Should().Be("activities[1].id");
         mixed[1].Problem!["title"]!.GetValue<string>().Should().NotBeNullOrWhiteSpace();
-        (await TeamActivities(leader, KeyEnterprises)).Should().Be(after + 1);
+        (await leader.TeamActivities(KeyEnterprises)).Should().Be(after + 1);
         (await leader.GetJson($"/api/activities/{batch[1].Id}"))["title"]!.GetValue<string>().Should().Be(batch[1].Title);
     }
 
@@ -105,7 +102,7 @@ public sealed class BatchApiTests(DashboardFactory factory) : IClassFixture<Dash
     public async Task One_wrong_activity_refuses_the_whole_batch_by_its_index_and_nothing_is_stored()
     {
         using var leader = await factory.ClientAsync(Roles.Leader, RedPomegranate);
-        var before = await TeamActivities(leader, RedPomegranate);
+        var before = await leader.TeamActivities(RedPomegranate);
         var good = Activity(RedPomegranate);
         var body = new { activities = new object[] { Body(good), Body(Activity(RedPomegranate)), Body(Activity(RedPomegranate, domain: "space-exploration")) } };
 
@@ -114,7 +111,7 @@ public sealed class BatchApiTests(DashboardFactory factory) : IClassFixture<Dash
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await response.ProblemFields()).Should().Equal("activities[2].domain");
         (await leader.GetAsync($"/api/activities/{good.Id}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
-        (await TeamActivities(leader, RedPomegranate)).Should().Be(before);
+        (await leader.TeamActivities(RedPomegranate)).Should().Be(before);
     }
 
     [Fact]
@@ -188,7 +185,7 @@ public sealed class WriteLimitTests : IClassFixture<WriteLimitTests.LimitedDashb
         refused.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
         refused.Headers.RetryAfter.Should().NotBeNull();
         (await leader.GetAsync($"/api/activities/{second[0].Id}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
-        (await leader.GetJson($"/api/teams/{Dianchi}"))["aggregates"]!["total"]!["activities"]!.GetValue<int>().Should().Be(8);
+        (await leader.TeamActivities(Dianchi)).Should().Be(8);
 
         // Single writes draw on the same allowance.
         var singles = new List<HttpStatusCode>();

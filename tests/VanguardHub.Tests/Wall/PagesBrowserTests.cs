@@ -324,6 +324,5 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
         (await viewer.GotoAsync(new Uri(factory.Address, "/ops/").ToString()))!.Status.Should().Be(403);
     }
 
-    private async Task<int> TeamActivities(string teamId) =>
-        (await _client.GetJson($"/api/teams/{teamId}"))["aggregates"]!["total"]!["activities"]!.GetValue<int>();
+    private Task<int> TeamActivities(string teamId) => _client.TeamActivities(teamId);
 }
