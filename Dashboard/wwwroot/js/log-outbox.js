@@ -84,7 +84,6 @@ export async function sendEntry(entry) {
   inFlight.add(entry.id);
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), TIMEOUT_MS);
-  const attempts = (entry.attempts || 0) + 1;
   const now = new Date().toISOString();
   let result;
   try {
@@ -108,11 +107,16 @@ export async function sendEntry(entry) {
     clearTimeout(timer);
     inFlight.delete(entry.id);
   }
-  const patch = { state: result.state, status: result.status, attempts, lastTryAt: now, reason: result.reason ?? null };
+  updateEntry(entry.id, outcomePatch(entry, result, now));
+  return result;
+}
+
+/** What an entry records of one attempt to send it. */
+function outcomePatch(entry, result, now) {
+  const patch = { state: result.state, status: result.status, attempts: (entry.attempts || 0) + 1, lastTryAt: now, reason: result.reason ?? null };
   if (result.state === 'saved') { patch.savedAt = now; patch.problem = null; }
   if (result.state === 'failed') patch.problem = slimProblem(result.problem);
-  updateEntry(entry.id, patch);
-  return result;
+  return patch;
 }
 
 // Keep only what the page shows of a ProblemDetails body (bounded size in storage).
@@ -183,9 +187,7 @@ async function sendBatch(entries) {
     const result = answer[i];
     const e = stored.find(x => x.id === entry.id);
     if (!e) return;
-    Object.assign(e, { state: result.state, status: result.status, attempts: (e.attempts || 0) + 1, lastTryAt: now, reason: result.reason ?? null });
-    if (result.state === 'saved') { e.savedAt = now; e.problem = null; }
-    if (result.state === 'failed') e.problem = slimProblem(result.problem);
+    Object.assign(e, outcomePatch(e, result, now));
   });
   try { writeOutbox(stored); } catch { /* storage full: the state is shown from memory */ }
   return list.map((entry, i) => ({ entry, result: answer[i] }));
