@@ -4,23 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-# Prerequisites beyond the .NET SDK, from Debian's packages: Node.js and npm (the wall's front-end packages),
-# Chromium (browser tests, driven by Playwright; no browser is downloaded), CJK fonts for its screenshots and nginx
-# (the cluster failover test puts it in front of three nodes; the test runs it itself, the service is not used).
-missing=()
-command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-# grep reads all of fc-list's output: with -q it would stop at the first match, and under pipefail the SIGPIPE that
-# fc-list then gets would count the fonts as missing.
-fc-list 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null || missing+=(fonts-noto-cjk)
-[ -x /usr/sbin/nginx ] || missing+=(nginx)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing ${missing[*]} ..."
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
-    || { echo "could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
-fi
+# Prerequisites beyond the .NET SDK (Node.js and npm, Chromium, CJK fonts, nginx), from Debian's packages.
+scripts/prerequisites.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 results="$(pwd)/TestResults"
 export VANGUARDHUB_ARTIFACTS="$results/artifacts"

@@ -41,6 +41,11 @@ internal static class BrowserScenario
 
     public static async Task<ScenarioResult> Run(Settings settings, Credentials credentials, AppProcess? app)
     {
+        if (!File.Exists(Chromium))
+        {
+            throw new InvalidOperationException($"No Chromium at {Chromium}: scripts/prerequisites.sh installs it (with what the tests need) from Debian's packages.");
+        }
+
         var address = credentials.Address;
         var duration = TimeSpan.FromMinutes(settings.Minutes);
         var baseline = settings.Minutes >= 60 ? TimeSpan.FromMinutes(5) : duration / 12;
