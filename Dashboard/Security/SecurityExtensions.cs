@@ -84,6 +84,9 @@ internal static class SecurityExtensions
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<FirstRunAdmin>();
         services.AddHostedService(sp => sp.GetRequiredService<FirstRunAdmin>());
+        services.AddSingleton<TokenCache>();
+        services.AddSingleton<TokenWatchService>();
+        services.AddHostedService(sp => sp.GetRequiredService<TokenWatchService>());
         services.AddSingleton<HubSessions>();
         services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
         return builder;

@@ -9,11 +9,12 @@ namespace VanguardHub.Dashboard.Security;
 
 /// <summary>
 /// "Authorization: Bearer vh_…" (or, for the hub's WebSocket and server-sent-events requests, which cannot carry
-/// headers from a browser, "?access_token=vh_…" on the hub's path). Every request asks the tokens grain, so a revoked
+/// headers from a browser, "?access_token=vh_…" on the hub's path). A token is asked of the tokens grain unless this
+/// host validated it a moment ago (<see cref="TokenCache"/>, which the grain tells of every revocation), so a revoked
 /// token stops working on its next request.
 /// </summary>
 internal sealed class TokenAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IGrainFactory grains)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IGrainFactory grains, TokenCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public static string? TokenOf(HttpRequest request)
@@ -35,7 +36,17 @@ internal sealed class TokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var info = await grains.Cached<ITokensGrain>(Tokens.Key).Validate(token);
+        var info = cache.Find(token);
+        if (info is null)
+        {
+            var revocations = cache.Revocations;
+            info = await grains.Cached<ITokensGrain>(Tokens.Key).Validate(token);
+            if (info is not null)
+            {
+                cache.Keep(token, info, revocations);
+            }
+        }
+
         return info is null
             ? AuthenticateResult.Fail("The token is unknown, revoked or expired.")
             : AuthenticateResult.Success(new AuthenticationTicket(Identity.ForToken(info, Scheme.Name), Scheme.Name));

@@ -42,11 +42,34 @@ public interface ITokensGrain : IGrainWithIntegerKey
     [ReadOnly, AlwaysInterleave]
     Task<bool> IsActive(string id);
 
-    /// <summary>False when there is no such token; revoking twice keeps the first time.</summary>
+    /// <summary>
+    /// False when there is no such token; revoking twice keeps the first time. Returns once every watching web host
+    /// has forgotten the token (or failed to answer within <see cref="Tokens.NotifyTimeout"/>).
+    /// </summary>
     Task<bool> Revoke(string id);
+
+    /// <summary>
+    /// Registers a web host that keeps validated tokens for a moment, to be told of every revocation. A registration
+    /// lapses unless renewed within <see cref="Tokens.WatchLifetime"/>; it is not durable.
+    /// </summary>
+    Task Watch(Guid hostId, ITokenWatcher watcher);
+
+    Task Unwatch(Guid hostId);
+}
+
+/// <summary>A web host's cache of validated tokens, told when one is revoked.</summary>
+[Alias("vh.ITokenWatcher")]
+public interface ITokenWatcher : IGrainObserver
+{
+    [Alias("OnRevoked")]
+    Task OnRevoked(string id);
 }
 
 public static class Tokens
 {
     public const long Key = 0;
+
+    public static readonly TimeSpan WatchLifetime = TimeSpan.FromSeconds(30);
+
+    public static readonly TimeSpan NotifyTimeout = TimeSpan.FromSeconds(2);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using VanguardHub.Contracts.Security;
 using VanguardHub.Grains.Infrastructure;
 
@@ -9,12 +10,17 @@ namespace VanguardHub.Grains.Security;
 /// <summary>
 /// Tokens look like "vh_{id}_{secret}": the id finds the entry, the secret (256 random bits) is compared by its
 /// SHA-256, in constant time. A random 256-bit secret needs no slow hash; the store never holds the token itself.
+/// Web hosts keep tokens they validated for a few seconds (<c>TokenCache</c>) and watch this grain: a revocation is
+/// stored, then every watching host forgets the token, and only then does <see cref="Revoke"/> return.
 /// </summary>
-internal sealed class TokensGrain(
+internal sealed partial class TokensGrain(
     [PersistentState("tokens", GrainStorage.Name)] IPersistentState<TokensGrain.State> state,
-    TimeProvider clock) : Grain, ITokensGrain
+    TimeProvider clock,
+    ILogger<TokensGrain> logger) : Grain, ITokensGrain
 {
     private const string Prefix = "vh_";
+
+    private readonly Dictionary<Guid, (ITokenWatcher Watcher, DateTimeOffset Expires)> _watchers = [];
 
     public async Task<IssuedToken> Issue(string name, string role, string? teamId, DateTimeOffset? expiresAt, string createdBy)
     {
@@ -85,8 +91,58 @@ internal sealed class TokensGrain(
             await state.WriteStateAsync();
         }
 
+        await TellWatchers(id);
         return true;
     }
+
+    public Task Watch(Guid hostId, ITokenWatcher watcher)
+    {
+        _watchers[hostId] = (watcher, clock.GetUtcNow() + Tokens.WatchLifetime);
+        return Task.CompletedTask;
+    }
+
+    public Task Unwatch(Guid hostId)
+    {
+        _watchers.Remove(hostId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Every watching host forgets the token. A host that does not answer in time is dropped: it stops keeping tokens
+    /// once its registration is not renewed, and what it keeps lapses within seconds anyway.
+    /// </summary>
+    private async Task TellWatchers(string id)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var lapsed in _watchers.Where(w => w.Value.Expires < now).Select(w => w.Key).ToList())
+        {
+            _watchers.Remove(lapsed);
+        }
+
+        var told = _watchers.Select(async w =>
+        {
+            try
+            {
+                await w.Value.Watcher.OnRevoked(id).WaitAsync(Tokens.NotifyTimeout);
+                return (w.Key, Answered: true);
+            }
+            catch (Exception e)
+            {
+                LogWatcherFailed(logger, e, w.Key);
+                return (w.Key, Answered: false);
+            }
+        }).ToList();
+        foreach (var (host, answered) in await Task.WhenAll(told))
+        {
+            if (!answered)
+            {
+                _watchers.Remove(host);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Web host {HostId} did not confirm a token revocation; dropped from the watchers")]
+    private static partial void LogWatcherFailed(ILogger logger, Exception exception, Guid hostId);
 
     private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using VanguardHub.Contracts.Security;
+using VanguardHub.Dashboard.Security;
 using VanguardHub.Tests.Api;
 using VanguardHub.Tests.Infrastructure;
 using VanguardHub.Tests.Process;
@@ -19,7 +21,12 @@ public sealed partial class AccountsTests(DashboardFactory factory) : IClassFixt
         var admin = await factory.Tokens.AdminSessionAsync();
         var issued = await (await admin.PostAsJsonAsync("/api/tokens", new { name = "reporting script", role = Roles.Viewer })).Json();
         using var script = factory.NewClient().WithToken(issued["token"]!.GetValue<string>());
+
+        // The host keeps tokens it validated a moment ago (once registered with the tokens grain): this one is kept.
+        var cache = factory.Services.GetRequiredService<TokenCache>();
+        await Poll.Until(() => Task.FromResult(cache.Watching));
         (await script.GetAsync("/api/teams")).StatusCode.Should().Be(HttpStatusCode.OK);
+        cache.Find(issued["token"]!.GetValue<string>()).Should().NotBeNull();
 
         (await admin.DeleteAsync($"/api/tokens/{issued["id"]!.GetValue<string>()}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
 
