@@ -65,11 +65,6 @@ internal static class ActivitiesApi
             return Problems.Status(StatusCodes.Status403Forbidden, "teamId", "Not your team", "A team leader logs activities for their own team only.");
         }
 
-        if (submission is null)
-        {
-            return Problems.Invalid("body", "An activity object is required.");
-        }
-
         var errors = ActivityValidation.Validate(submission, roster, clock.GetUtcNow(), out var validated);
         if (errors.Count > 0)
         {

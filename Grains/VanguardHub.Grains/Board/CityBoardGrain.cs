@@ -33,7 +33,7 @@ internal sealed partial class CityBoardGrain(
 
     private readonly Dictionary<string, TeamStanding> _teams = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EnterpriseStanding> _enterprises = new(StringComparer.Ordinal);
-    private readonly Dictionary<Guid, (IBoardObserver Observer, DateTimeOffset Expires)> _subscribers = [];
+    private readonly HostRegistrations<IBoardObserver> _subscribers = new(clock, CityBoard.SubscriptionLifetime);
     private readonly HashSet<string> _changedTeams = new(StringComparer.Ordinal);
     private Task _pulled = Task.CompletedTask;
     private BoardSnapshot? _snapshot;
@@ -153,7 +153,7 @@ internal sealed partial class CityBoardGrain(
 
     public Task Subscribe(Guid hostId, IBoardObserver observer)
     {
-        _subscribers[hostId] = (observer, clock.GetUtcNow() + CityBoard.SubscriptionLifetime);
+        _subscribers.Renew(hostId, observer);
         return Task.CompletedTask;
     }
 
@@ -188,7 +188,7 @@ internal sealed partial class CityBoardGrain(
         var now = clock.GetUtcNow();
         ImmutableArray<TeamStanding> teams = [.. _changedTeams.Select(id => _teams[id])];
         _changedTeams.Clear();
-        foreach (var (observer, _) in _subscribers.Values)
+        foreach (var (_, observer) in _subscribers.All)
         {
             observer.OnSnapshot(snapshot).Ignore();
             if (teams.Length > 0)
@@ -258,7 +258,7 @@ internal sealed partial class CityBoardGrain(
         }
 
         var heartbeat = new BoardHeartbeat { Version = _published.Version, At = now };
-        foreach (var (observer, _) in _subscribers.Values)
+        foreach (var (_, observer) in _subscribers.All)
         {
             observer.OnHeartbeat(heartbeat).Ignore();
         }
@@ -269,10 +269,8 @@ internal sealed partial class CityBoardGrain(
 
     private void DropLapsed()
     {
-        var now = clock.GetUtcNow();
-        foreach (var lapsed in _subscribers.Where(s => s.Value.Expires < now).Select(s => s.Key).ToList())
+        foreach (var lapsed in _subscribers.DropLapsed())
         {
-            _subscribers.Remove(lapsed);
             LogLapsed(logger, lapsed);
         }
     }

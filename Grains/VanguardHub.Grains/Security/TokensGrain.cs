@@ -20,7 +20,7 @@ internal sealed partial class TokensGrain(
 {
     private const string Prefix = "vh_";
 
-    private readonly Dictionary<Guid, (ITokenWatcher Watcher, DateTimeOffset Expires)> _watchers = [];
+    private readonly HostRegistrations<ITokenWatcher> _watchers = new(clock, Tokens.WatchLifetime);
 
     public async Task<IssuedToken> Issue(string name, string role, string? teamId, DateTimeOffset? expiresAt, string createdBy)
     {
@@ -97,7 +97,7 @@ internal sealed partial class TokensGrain(
 
     public Task Watch(Guid hostId, ITokenWatcher watcher)
     {
-        _watchers[hostId] = (watcher, clock.GetUtcNow() + Tokens.WatchLifetime);
+        _watchers.Renew(hostId, watcher);
         return Task.CompletedTask;
     }
 
@@ -113,23 +113,18 @@ internal sealed partial class TokensGrain(
     /// </summary>
     private async Task TellWatchers(string id)
     {
-        var now = clock.GetUtcNow();
-        foreach (var lapsed in _watchers.Where(w => w.Value.Expires < now).Select(w => w.Key).ToList())
-        {
-            _watchers.Remove(lapsed);
-        }
-
-        var told = _watchers.Select(async w =>
+        _watchers.DropLapsed();
+        var told = _watchers.All.Select(async w =>
         {
             try
             {
-                await w.Value.Watcher.OnRevoked(id).WaitAsync(Tokens.NotifyTimeout);
-                return (w.Key, Answered: true);
+                await w.Observer.OnRevoked(id).WaitAsync(Tokens.NotifyTimeout);
+                return (w.Host, Answered: true);
             }
             catch (Exception e)
             {
-                LogWatcherFailed(logger, e, w.Key);
-                return (w.Key, Answered: false);
+                LogWatcherFailed(logger, e, w.Host);
+                return (w.Host, Answered: false);
             }
         }).ToList();
         foreach (var (host, answered) in await Task.WhenAll(told))
