@@ -5,14 +5,24 @@ using VanguardHub.Contracts.Security;
 namespace VanguardHub.Dashboard.Security;
 
 /// <summary>
-/// A hub connection is authorized once, when it opens, and may then stay open for days on a wall. This host checks
-/// its open connections every few seconds and closes those whose token was revoked or whose account was disabled.
+/// A hub connection is authorized once, when it opens, and may then stay open for days on a wall. This host closes a
+/// connection as soon as the tokens grain says its token was revoked (<see cref="TokenCache.Revoked"/>), and checks
+/// its open connections every few seconds for what it was not told: a disabled account, a revocation this host missed.
 /// </summary>
-internal sealed class HubSessions(IGrainFactory grains, ILogger<HubSessions> logger) : BackgroundService
+internal sealed class HubSessions : BackgroundService
 {
     public static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<string, HubCallerContext> _open = new();
+    private readonly IGrainFactory _grains;
+    private readonly ILogger<HubSessions> _logger;
+
+    public HubSessions(IGrainFactory grains, TokenCache tokens, ILogger<HubSessions> logger)
+    {
+        _grains = grains;
+        _logger = logger;
+        tokens.Revoked += CloseForToken;
+    }
 
     public void Opened(HubCallerContext context) => _open[context.ConnectionId] = context;
 
@@ -29,7 +39,7 @@ internal sealed class HubSessions(IGrainFactory grains, ILogger<HubSessions> log
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Could not check open hub connections; trying again shortly.");
+                _logger.LogWarning(e, "Could not check open hub connections; trying again shortly.");
             }
         }
     }
@@ -53,10 +63,21 @@ internal sealed class HubSessions(IGrainFactory grains, ILogger<HubSessions> log
 
             if (!allowed)
             {
-                logger.LogInformation("Closing a hub connection of {Actor}: its credential was revoked.", user.Actor());
+                _logger.LogInformation("Closing a hub connection of {Actor}: its credential was revoked.", user.Actor());
                 context.Abort();
                 _open.TryRemove(context.ConnectionId, out _);
             }
+        }
+    }
+
+    /// <summary>Closes this host's connections that were opened with the token <paramref name="tokenId"/>.</summary>
+    private void CloseForToken(string tokenId)
+    {
+        foreach (var context in _open.Values.Where(c => c.User?.FindFirst(Identity.TokenIdClaim)?.Value == tokenId))
+        {
+            _logger.LogInformation("Closing a hub connection of {Actor}: its token was revoked.", context.User!.Actor());
+            context.Abort();
+            _open.TryRemove(context.ConnectionId, out _);
         }
     }
 
@@ -64,10 +85,10 @@ internal sealed class HubSessions(IGrainFactory grains, ILogger<HubSessions> log
     {
         if (user.FindFirst(Identity.TokenIdClaim)?.Value is { } tokenId)
         {
-            return await grains.GetGrain<ITokensGrain>(Tokens.Key).IsActive(tokenId);
+            return await _grains.GetGrain<ITokensGrain>(Tokens.Key).IsActive(tokenId);
         }
 
-        var account = user.Identity?.Name is { } name ? await grains.GetGrain<IAccountsGrain>(Accounts.Key).Find(name) : null;
+        var account = user.Identity?.Name is { } name ? await _grains.GetGrain<IAccountsGrain>(Accounts.Key).Find(name) : null;
         return account is { Disabled: false }
             && user.FindFirst(Identity.StampClaim)?.Value == account.Stamp.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }

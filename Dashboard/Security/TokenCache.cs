@@ -86,10 +86,14 @@ internal sealed class TokenCache(TimeProvider clock) : ITokenWatcher
         }
     }
 
+    /// <summary>Raised when the tokens grain says a token was revoked, with the token's id.</summary>
+    public event Action<string>? Revoked;
+
     public Task OnRevoked(string id)
     {
         Interlocked.Increment(ref _revocations);
         _entries.TryRemove(id, out _);
+        Revoked?.Invoke(id);
         return Task.CompletedTask;
     }
 

@@ -134,6 +134,41 @@ public sealed class TokenCacheTests : IAsyncLifetime
         silent.Calls.Should().Be(1, "a host that did not answer was dropped until it registers again");
     }
 
+    [Fact]
+    public async Task A_revocation_closes_the_hub_connections_opened_with_that_token_at_once()
+    {
+        var cache = WatchingCache();
+        var sessions = new HubSessions(_cluster.Grains, cache, Microsoft.Extensions.Logging.Abstractions.NullLogger<HubSessions>.Instance);
+        var revoked = new FakeConnection("c1", Holder with { Id = "revoked0000000001" });
+        var other = new FakeConnection("c2", Holder with { Id = "stillgood00000002" });
+        sessions.Opened(revoked);
+        sessions.Opened(other);
+
+        await cache.OnRevoked("revoked0000000001");
+
+        revoked.Aborted.Should().BeTrue("the wall is told at once, not at the next periodic check");
+        other.Aborted.Should().BeFalse();
+    }
+
+    private sealed class FakeConnection(string id, TokenInfo token) : Microsoft.AspNetCore.SignalR.HubCallerContext
+    {
+        public bool Aborted { get; private set; }
+
+        public override string ConnectionId => id;
+
+        public override string? UserIdentifier => null;
+
+        public override System.Security.Claims.ClaimsPrincipal? User { get; } = Identity.ForToken(token, "token");
+
+        public override IDictionary<object, object?> Items { get; } = new Dictionary<object, object?>();
+
+        public override Microsoft.AspNetCore.Http.Features.IFeatureCollection Features { get; } = new Microsoft.AspNetCore.Http.Features.FeatureCollection();
+
+        public override CancellationToken ConnectionAborted => CancellationToken.None;
+
+        public override void Abort() => Aborted = true;
+    }
+
     private sealed class SilentWatcher : ITokenWatcher
     {
         private int _calls;
