@@ -63,9 +63,7 @@ internal sealed class HubSessions : BackgroundService
 
             if (!allowed)
             {
-                _logger.LogInformation("Closing a hub connection of {Actor}: its credential was revoked.", user.Actor());
-                context.Abort();
-                _open.TryRemove(context.ConnectionId, out _);
+                Close(context);
             }
         }
     }
@@ -75,10 +73,15 @@ internal sealed class HubSessions : BackgroundService
     {
         foreach (var context in _open.Values.Where(c => c.User?.FindFirst(Identity.TokenIdClaim)?.Value == tokenId))
         {
-            _logger.LogInformation("Closing a hub connection of {Actor}: its token was revoked.", context.User!.Actor());
-            context.Abort();
-            _open.TryRemove(context.ConnectionId, out _);
+            Close(context);
         }
+    }
+
+    private void Close(HubCallerContext context)
+    {
+        _logger.LogInformation("Closing a hub connection of {Actor}: its credential was revoked.", context.User!.Actor());
+        context.Abort();
+        _open.TryRemove(context.ConnectionId, out _);
     }
 
     private async Task<bool> StillAllowed(System.Security.Claims.ClaimsPrincipal user)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 using VanguardHub.Contracts.Security;
 using VanguardHub.Dashboard.Extensions;
 
@@ -18,8 +17,6 @@ namespace VanguardHub.Dashboard.Security;
 /// </remarks>
 internal sealed class TokenCache(TimeProvider clock) : ITokenWatcher
 {
-    private const string Prefix = "vh_";
-
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -50,7 +47,7 @@ internal sealed class TokenCache(TimeProvider clock) : ITokenWatcher
     /// <summary>The holder of <paramref name="token"/> if this host validated it a moment ago and it has not expired since.</summary>
     public TokenInfo? Find(string token)
     {
-        if (!Watching || Parse(token) is not ({ } id, { } secret) || !_entries.TryGetValue(id, out var entry))
+        if (!Watching || TokenText.Parse(token) is not ({ } id, { } secret) || !_entries.TryGetValue(id, out var entry))
         {
             return null;
         }
@@ -62,7 +59,7 @@ internal sealed class TokenCache(TimeProvider clock) : ITokenWatcher
             return null;
         }
 
-        return CryptographicOperations.FixedTimeEquals(Hash(secret), entry.SecretHash) ? entry.Info : null;
+        return CryptographicOperations.FixedTimeEquals(TokenText.SecretHash(secret), entry.SecretHash) ? entry.Info : null;
     }
 
     /// <summary>
@@ -71,12 +68,12 @@ internal sealed class TokenCache(TimeProvider clock) : ITokenWatcher
     /// </summary>
     public void Keep(string token, TokenInfo info, long revocationsBefore)
     {
-        if (!Watching || Parse(token) is not ({ } id, { } secret))
+        if (!Watching || TokenText.Parse(token) is not ({ } id, { } secret))
         {
             return;
         }
 
-        var entry = new Entry(Hash(secret), info, clock.GetUtcNow() + Lifetime);
+        var entry = new Entry(TokenText.SecretHash(secret), info, clock.GetUtcNow() + Lifetime);
         _entries[id] = entry;
 
         // A revocation counts first and forgets second, so either it sees this entry or this check sees its count.
@@ -97,18 +94,6 @@ internal sealed class TokenCache(TimeProvider clock) : ITokenWatcher
         return Task.CompletedTask;
     }
 
-    private static (string Id, string Secret)? Parse(string token)
-    {
-        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > 128)
-        {
-            return null;
-        }
-
-        var separator = token.IndexOf('_', Prefix.Length);
-        return separator < 0 ? null : (token[Prefix.Length..separator], token[(separator + 1)..]);
-    }
-
-    private static byte[] Hash(string secret) => SHA256.HashData(Encoding.ASCII.GetBytes(secret));
 }
 
 /// <summary>

@@ -1,5 +1,7 @@
 using Orleans.Concurrency;
 using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace VanguardHub.Contracts.Security;
 
@@ -72,4 +74,31 @@ public static class Tokens
     public static readonly TimeSpan WatchLifetime = TimeSpan.FromSeconds(30);
 
     public static readonly TimeSpan NotifyTimeout = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// A token's text, "vh_{id}_{secret}": the id finds the entry, the secret is compared by its SHA-256. The tokens grain
+/// and the web hosts' cache of validated tokens read it the same way.
+/// </summary>
+public static class TokenText
+{
+    private const string Prefix = "vh_";
+    private const int MaxLength = 128;
+
+    public static string Of(string id, string secret) => $"{Prefix}{id}_{secret}";
+
+    /// <summary>The id and the secret, or null when the text is not a token's.</summary>
+    public static (string Id, string Secret)? Parse(string token)
+    {
+        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > MaxLength)
+        {
+            return null;
+        }
+
+        var separator = token.IndexOf('_', Prefix.Length);
+        return separator < 0 ? null : (token[Prefix.Length..separator], token[(separator + 1)..]);
+    }
+
+    /// <summary>What is stored and compared in place of the secret.</summary>
+    public static byte[] SecretHash(string secret) => SHA256.HashData(Encoding.ASCII.GetBytes(secret));
 }

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using VanguardHub.Contracts.Security;
 using VanguardHub.Grains.Infrastructure;
@@ -18,8 +17,6 @@ internal sealed partial class TokensGrain(
     TimeProvider clock,
     ILogger<TokensGrain> logger) : Grain, ITokensGrain
 {
-    private const string Prefix = "vh_";
-
     private readonly HostRegistrations<ITokenWatcher> _watchers = new(clock, Tokens.WatchLifetime);
 
     public async Task<IssuedToken> Issue(string name, string role, string? teamId, DateTimeOffset? expiresAt, string createdBy)
@@ -43,29 +40,22 @@ internal sealed partial class TokensGrain(
                 ExpiresAt = expiresAt,
                 CreatedBy = createdBy,
             },
-            SecretHash = SHA256.HashData(Encoding.ASCII.GetBytes(secret)),
+            SecretHash = TokenText.SecretHash(secret),
         };
         state.State.Tokens[id] = stored;
         await state.WriteStateAsync();
-        return new IssuedToken { Info = stored.Info, Token = $"{Prefix}{id}_{secret}" };
+        return new IssuedToken { Info = stored.Info, Token = TokenText.Of(id, secret) };
     }
 
     public Task<TokenInfo?> Validate(string token)
     {
-        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > 128)
+        if (TokenText.Parse(token) is not ({ } id, { } secret) || !state.State.Tokens.TryGetValue(id, out var stored))
         {
             return Task.FromResult<TokenInfo?>(null);
         }
 
-        var separator = token.IndexOf('_', Prefix.Length);
-        if (separator < 0 || !state.State.Tokens.TryGetValue(token[Prefix.Length..separator], out var stored))
-        {
-            return Task.FromResult<TokenInfo?>(null);
-        }
-
-        var hash = SHA256.HashData(Encoding.ASCII.GetBytes(token[(separator + 1)..]));
         var info = stored.Info;
-        var valid = CryptographicOperations.FixedTimeEquals(hash, stored.SecretHash)
+        var valid = CryptographicOperations.FixedTimeEquals(TokenText.SecretHash(secret), stored.SecretHash)
             && info.RevokedAt is null
             && (info.ExpiresAt is null || info.ExpiresAt > clock.GetUtcNow());
         return Task.FromResult(valid ? info : null);
