@@ -130,6 +130,9 @@ internal sealed class AppProcess : IDisposable
     }
 
     /// <summary>Why the app is of no use, with the last lines it printed.</summary>
+    /// <summary>The last lines the app printed (it logs warnings and errors only).</summary>
+    public IReadOnlyList<string> LastLines => [.. _lastLines];
+
     public Exception Failure(string what) =>
         new InvalidOperationException($"The Dashboard {(HasExited ? $"exited with code {_process.ExitCode}" : what)}; it last printed:{Environment.NewLine}{string.Join(Environment.NewLine, _lastLines)}");
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -51,18 +52,25 @@ internal static class IngestScenario
             if (settings.Batch <= 1)
             {
                 using var single = await credentials.LogRequest(team, factory.Next(random, team));
-                return (await client.SendAsync(single)).StatusCode == HttpStatusCode.Created ? 1 : 0;
+                using var answer = await client.SendAsync(single);
+                return answer.StatusCode == HttpStatusCode.Created ? 1 : Refused(answer);
             }
 
             using var request = await credentials.BatchRequest(team, Enumerable.Range(0, settings.Batch).Select(_ => factory.Next(random, team)).ToArray());
             using var response = await client.SendAsync(request);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                return 0;
+                return Refused(response);
             }
 
             var results = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results");
-            return results.EnumerateArray().All(r => r.GetProperty("status").GetInt32() == 201) ? results.GetArrayLength() : 0;
+            if (results.EnumerateArray().FirstOrDefault(r => r.GetProperty("status").GetInt32() != 201) is { ValueKind: JsonValueKind.Object } refused)
+            {
+                Failures.AddOrUpdate($"an item answered {refused.GetProperty("status").GetInt32()}", 1, (_, n) => n + 1);
+                return 0;
+            }
+
+            return results.GetArrayLength();
         }
 
         // A fresh process compiles its hot paths again, with profile-guided optimisation, over its first minute under
@@ -96,6 +104,16 @@ internal static class IngestScenario
         var correct = consistent && stored == logged && refused == 0;
         Console.WriteLine($"acknowledged {logged} (warm-up included), failed {refused}, stored {stored}, aggregates equal the log: {consistent}"
                           + (consistent ? "" : $" ({report.GetProperty("differences")})"));
+        if (!Failures.IsEmpty)
+        {
+            Console.WriteLine($"failed requests: {string.Join("; ", Failures.OrderByDescending(f => f.Value).Select(f => $"{f.Key} x{f.Value}"))}");
+            if (app is not null)
+            {
+                Console.WriteLine($"the service last printed:{Environment.NewLine}  {string.Join($"{Environment.NewLine}  ", app.LastLines)}");
+            }
+
+            Failures.Clear();
+        }
 
         return new ScenarioResult("ingest", correct,
         [
@@ -104,6 +122,15 @@ internal static class IngestScenario
                 $"activities/s; ratio to no-op {ingest.PerSecond / noop.PerSecond:F3}; {ingest.Failed} requests failed"
                 + (settings.Batch > 1 ? $"; latency per request, {ingest.Requests / ingest.Elapsed.TotalSeconds:F0} requests/s" : "")),
         ]);
+    }
+
+    // Why requests failed, counted by reason, so that a failed run says what went wrong.
+    private static readonly ConcurrentDictionary<string, int> Failures = new();
+
+    private static int Refused(HttpResponseMessage response)
+    {
+        Failures.AddOrUpdate($"HTTP {(int)response.StatusCode}", 1, (_, n) => n + 1);
+        return 0;
     }
 
     /// <summary>Each client sends requests one after another until the time is up; a request answers how many activities it had acknowledged (0: failed).</summary>
@@ -127,8 +154,9 @@ internal static class IngestScenario
                 {
                     count = await request(random);
                 }
-                catch (HttpRequestException)
+                catch (HttpRequestException e)
                 {
+                    Failures.AddOrUpdate(e.HttpRequestError.ToString(), 1, (_, n) => n + 1);
                     count = 0;
                 }
 
