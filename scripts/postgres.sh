@@ -12,7 +12,8 @@
 #   message). The package's default "main" cluster is not wanted, so create_main_cluster is switched off first when
 #   postgresql-common has no configuration yet.
 # - DIR is the data directory, initialised on the first start (UTF8, C locale). The log is DIR/log and the Unix socket
-#   lives in DIR (never /var/run). The server listens on 127.0.0.1:PORT only; fsync stays on; max_connections=200.
+#   lives in DIR (never /var/run). The server listens on 127.0.0.1:PORT only; fsync stays on; max_connections=500
+#   (a full test run, its many clusters and processes each with a connection pool of its own, ran out of 200).
 # - Authentication (pg_hba.conf, written by this script):
 #     local (the socket in DIR)  peer           only the OS account that owns DIR, as the superuser
 #     host 127.0.0.1/32, ::1     scram-sha-256  every TCP login needs a password
@@ -122,7 +123,7 @@ EOF
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$DIR'
-max_connections = 200
+max_connections = 500
 fsync = on
 password_encryption = 'scram-sha-256'
 EOF
