@@ -17,10 +17,19 @@ public sealed class ActivityLogOptions
     /// <summary>How many recent Beijing-time days a team keeps per-day figures for (default 92); older days come from the log.</summary>
     public int DailyWindowDays { get; set; } = 92;
 
+    /// <summary>
+    /// How many of those days, up to today, the team's own state holds (default 31). The earlier days of the window are
+    /// stored apart and written only when one of them changes or a day leaves the held ones, so the write every batch
+    /// makes carries a month of days, not the whole window. Activities are back-filled days late, rarely months.
+    /// </summary>
+    public int HeldDays { get; set; } = 31;
+
     // Grains clamp whatever was configured, so a bad setting cannot make writes unbounded.
     internal int EffectiveChunkCapacity => Math.Clamp(ChunkCapacity, 8, 1024);
 
     internal int EffectiveRecentCount => Math.Clamp(RecentCount, 1, 100);
 
     internal int EffectiveDailyWindowDays => Math.Clamp(DailyWindowDays, 31, 400);
+
+    internal int EffectiveHeldDays => Math.Clamp(HeldDays, 7, EffectiveDailyWindowDays);
 }

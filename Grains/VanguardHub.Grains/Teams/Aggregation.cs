@@ -87,7 +87,45 @@ internal static class Aggregation
         return keys.All(k => a.GetValueOrDefault(k, ActivityTally.Zero) == b.GetValueOrDefault(k, ActivityTally.Zero));
     }
 
-    private static ImmutableArray<DayTally> AddDay(ImmutableArray<DayTally> daily, DateOnly day, ActivityTally tally)
+    /// <summary>
+    /// Two lists of per-day figures, each ascending by day, as one from <paramref name="windowStart"/> on; where both
+    /// have a day, <paramref name="first"/>'s figure is the one kept.
+    /// </summary>
+    public static ImmutableArray<DayTally> MergeDays(ImmutableArray<DayTally> first, ImmutableArray<DayTally> second, DateOnly windowStart)
+    {
+        if (second.IsDefaultOrEmpty)
+        {
+            return Trim(first, windowStart);
+        }
+
+        var merged = ImmutableArray.CreateBuilder<DayTally>(first.Length + second.Length);
+        var (i, j) = (0, 0);
+        while (i < first.Length || j < second.Length)
+        {
+            DayTally next;
+            if (j == second.Length || (i < first.Length && first[i].Day <= second[j].Day))
+            {
+                next = first[i++];
+                if (j < second.Length && second[j].Day == next.Day)
+                {
+                    j++;
+                }
+            }
+            else
+            {
+                next = second[j++];
+            }
+
+            if (next.Day >= windowStart)
+            {
+                merged.Add(next);
+            }
+        }
+
+        return merged.DrainToImmutable();
+    }
+
+    public static ImmutableArray<DayTally> AddDay(ImmutableArray<DayTally> daily, DateOnly day, ActivityTally tally)
     {
         for (var i = 0; i < daily.Length; i++)
         {

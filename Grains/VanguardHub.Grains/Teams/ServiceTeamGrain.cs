@@ -21,6 +21,7 @@ namespace VanguardHub.Grains.Teams;
 /// </summary>
 internal sealed partial class ServiceTeamGrain(
     [PersistentState("team", GrainStorage.Name)] IPersistentState<TeamState> state,
+    [PersistentState(EarlierDays.StateName, GrainStorage.Name)] IPersistentState<EarlierDays> earlierDays,
     Roster roster,
     IOptions<ActivityLogOptions> options,
     TimeProvider clock,
@@ -109,6 +110,7 @@ internal sealed partial class ServiceTeamGrain(
                 try
                 {
                     await WriteBatch(batch);
+                    await SetAsideEarlierDays();
                 }
                 catch (Exception e)
                 {
@@ -222,7 +224,9 @@ internal sealed partial class ServiceTeamGrain(
         await _writer.WaitAsync();
         try
         {
-            return await CorrectUnderLock(correction);
+            var result = await CorrectUnderLock(correction);
+            await SetAsideEarlierDays();
+            return result;
         }
         finally
         {
@@ -301,6 +305,8 @@ internal sealed partial class ServiceTeamGrain(
 
         month.LastChunkFill++;
         var windowStart = WindowStart();
+        Hold(current);
+        Hold(next);
         State.Aggregates = Aggregation.Remove(State.Aggregates, current, windowStart);
         if (next.Voided)
         {
@@ -449,8 +455,13 @@ internal sealed partial class ServiceTeamGrain(
     {
         var entries = await ReadWholeLog();
         var log = Revisions.Live(entries).ToList();
-        var windowStart = WindowStart();
-        State.Aggregates = Aggregation.FromLog(log, windowStart);
+        var rebuilt = Aggregation.FromLog(log, WindowStart());
+        var heldStart = HeldStart();
+
+        // The earlier days first: until the team state is written too, its held days are the newer figures.
+        earlierDays.State.Days = [.. rebuilt.Daily.Where(d => d.Day < heldStart)];
+        await earlierDays.WriteStateAsync();
+        State.Aggregates = rebuilt with { Daily = [.. rebuilt.Daily.Where(d => d.Day >= heldStart)] };
         foreach (var (monthKey, month) in State.Months)
         {
             month.Activities = log.Count(a => BeijingTime.MonthKeyOf(a.OccurredAt) == monthKey);
@@ -508,6 +519,7 @@ internal sealed partial class ServiceTeamGrain(
 
         month.LastChunkFill++;
         month.Activities++;
+        Hold(record);
         State.Aggregates = Aggregation.Add(State.Aggregates, record, WindowStart());
         State.Recent.Insert(0, record);
         if (State.Recent.Count > _options.EffectiveRecentCount)
@@ -588,10 +600,66 @@ internal sealed partial class ServiceTeamGrain(
         AsOf = State.AsOf,
     };
 
+    /// <summary>The figures with the whole window's per-day figures: the held days and the days set apart, as one list.</summary>
     private TeamAggregates TrimmedAggregates() =>
-        State.Aggregates with { Daily = Aggregation.Trim(State.Aggregates.Daily, WindowStart()) };
+        State.Aggregates with { Daily = Aggregation.MergeDays(State.Aggregates.Daily, earlierDays.State.Days, WindowStart()) };
 
     private DateOnly WindowStart() => BeijingTime.DayOf(clock.GetUtcNow()).AddDays(1 - _options.EffectiveDailyWindowDays);
+
+    private DateOnly HeldStart() => BeijingTime.DayOf(clock.GetUtcNow()).AddDays(1 - _options.EffectiveHeldDays);
+
+    /// <summary>Before an activity changes its day's figures, the team state takes back that day if it was set apart.</summary>
+    private void Hold(ActivityRecord activity)
+    {
+        var day = BeijingTime.DayOf(activity.OccurredAt);
+        var daily = State.Aggregates.Daily;
+        if (earlierDays.State.Days.IsDefaultOrEmpty || daily.Any(d => d.Day == day))
+        {
+            return;
+        }
+
+        if (earlierDays.State.Days.FirstOrDefault(d => d.Day == day) is { } earlier && day >= WindowStart())
+        {
+            State.Aggregates = State.Aggregates with { Daily = Aggregation.AddDay(daily, day, earlier.Tally) };
+        }
+    }
+
+    /// <summary>
+    /// Days that have left the held days (once a day, or after a late back-fill) are written to the days set apart,
+    /// then dropped from the team state; its next write stores that. Until then both hold the same figure for them.
+    /// If the write fails they stay held, and the next batch tries again.
+    /// </summary>
+    private async Task SetAsideEarlierDays()
+    {
+        var daily = State.Aggregates.Daily;
+        var heldStart = HeldStart();
+        if (daily.IsDefaultOrEmpty || daily[0].Day >= heldStart)
+        {
+            return;
+        }
+
+        var leaving = daily.TakeWhile(d => d.Day < heldStart).ToImmutableArray();
+        var stored = earlierDays.State.Days;
+        try
+        {
+            earlierDays.State.Days = Aggregation.MergeDays(leaving, stored, WindowStart());
+            await earlierDays.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            earlierDays.State.Days = stored;
+            LogSetAsideFailed(logger, e, TeamId, leaving.Length);
+            if (e is InconsistentStateException)
+            {
+                // The stored copy is not the one this activation read: read both again.
+                DeactivateOnIdle();
+            }
+
+            return;
+        }
+
+        State.Aggregates = State.Aggregates with { Daily = daily.RemoveRange(0, leaving.Length) };
+    }
 
     /// <summary>
     /// A month's records, from its chunks. A chunk that a later chunk follows is full and never changes again: it is
@@ -638,6 +706,9 @@ internal sealed partial class ServiceTeamGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {ActivityId} of team {TeamId} was counted but not appended before a restart; appending it now")]
     private static partial void LogCompletingAppend(ILogger logger, Guid activityId, string teamId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: setting {Days} earlier days' figures apart failed; the team state keeps them for now")]
+    private static partial void LogSetAsideFailed(ILogger logger, Exception exception, string teamId, int days);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Team {TeamId}: aggregates rebuilt from {Count} logged activities")]
     private static partial void LogRebuilt(ILogger logger, string teamId, int count);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Teams;
 
@@ -12,6 +13,10 @@ public sealed class TeamState
     /// <summary>The chunk directory, per Beijing-time month ("yyyyMM"). Grows by one entry a month, not with activities.</summary>
     [Id(1)] public Dictionary<string, MonthLog> Months { get; set; } = [];
 
+    /// <summary>
+    /// The figures, with per-day figures for the held days only (and any earlier day changed since it was last set
+    /// apart); the rest of the window is in <see cref="EarlierDays"/>.
+    /// </summary>
     [Id(2)] public TeamAggregates Aggregates { get; set; } = TeamAggregates.Empty;
 
     /// <summary>The latest activities, newest first.</summary>
@@ -24,6 +29,20 @@ public sealed class TeamState
     /// after a crash the next activation completes those appends; only the latest batch can be in that state.
     /// </summary>
     [Id(6)] public List<PendingAppend> PendingAppends { get; set; } = [];
+}
+
+/// <summary>
+/// A team's per-day figures for the days of its window before the held days, stored apart from the team state
+/// ("teamdays"). Written before a day leaves the team state, so a day is always in one of the two; where both have
+/// it, the team state's figure is the newer one.
+/// </summary>
+[GenerateSerializer, Alias("vh.EarlierDays")]
+public sealed class EarlierDays
+{
+    public const string StateName = "teamdays";
+
+    /// <summary>Ascending by day.</summary>
+    [Id(0)] public ImmutableArray<DayTally> Days { get; set; } = [];
 }
 
 [GenerateSerializer, Alias("vh.MonthLog")]
