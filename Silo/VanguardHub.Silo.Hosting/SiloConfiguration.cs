@@ -96,7 +96,7 @@ public static class SiloConfiguration
     private static void UseAdoNetClustering(ISiloBuilder silo, ClusterHostOptions cluster, ClusterMembershipSettings membership, IConfiguration configuration)
     {
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var connectionString = membership.ConnectionString ?? storage.PostgreSqlConnectionString
+        var connectionString = membership.ConnectionString ?? (storage.PostgreSqlConnectionString is null ? null : storage.PostgreSqlPooledConnectionString)
             ?? throw new InvalidOperationException("Cluster:Mode AdoNet needs Cluster:ConnectionString or Storage:PostgreSqlConnectionString.");
         silo.UseAdoNetClustering(options =>
         {

@@ -9,6 +9,6 @@ internal sealed class SchemaLifecycle(SchemaMigrator migrator, IOptions<StorageO
     public void Participate(ISiloLifecycle lifecycle) =>
         // First of all: clustering and storage read their queries from the schema when they start.
         lifecycle.Subscribe(nameof(SchemaLifecycle), ServiceLifecycleStage.First, cancellationToken => options.Value.IsPostgreSql
-            ? migrator.ApplyPostgreSqlAsync(options.Value.PostgreSqlConnectionString!, cancellationToken)
+            ? migrator.ApplyPostgreSqlAsync(options.Value.PostgreSqlPooledConnectionString, cancellationToken)
             : migrator.ApplySqliteAsync(options.Value.SqliteConnectionString, cancellationToken));
 }

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Data.Common;
+using Npgsql;
 
 namespace VanguardHub.Silo.Hosting.Storage;
 
@@ -21,7 +23,30 @@ public sealed class StorageOptions : IValidatableObject
     /// <summary>The ADO.NET invariant Orleans' providers load.</summary>
     public string Invariant => IsPostgreSql ? "Npgsql" : "System.Data.SQLite";
 
-    public string ConnectionString => IsPostgreSql ? PostgreSqlConnectionString! : SqliteConnectionString;
+    /// <summary>
+    /// Most connections one node opens to PostgreSQL (default 32), unless the connection string gives its own Maximum
+    /// Pool Size. Npgsql's default, 100, is all of a stock server's <c>max_connections</c>: one node under load took
+    /// 101 of them, and a second node would have been refused.
+    /// </summary>
+    [Range(1, 1000)]
+    public int PostgreSqlMaxConnections { get; set; } = 32;
+
+    public string ConnectionString => IsPostgreSql ? PostgreSqlPooledConnectionString : SqliteConnectionString;
+
+    /// <summary><see cref="PostgreSqlConnectionString"/> with the pool limited to <see cref="PostgreSqlMaxConnections"/>, unless it says otherwise.</summary>
+    public string PostgreSqlPooledConnectionString
+    {
+        get
+        {
+            var given = new DbConnectionStringBuilder { ConnectionString = PostgreSqlConnectionString };
+            if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() is "MAXIMUMPOOLSIZE" or "MAXPOOLSIZE"))
+            {
+                return PostgreSqlConnectionString!;
+            }
+
+            return new NpgsqlConnectionStringBuilder(PostgreSqlConnectionString) { MaxPoolSize = PostgreSqlMaxConnections }.ToString();
+        }
+    }
 
     /// <summary>Data protection keys and other files the host keeps beside the store live in <see cref="DataDirectory"/> for both engines.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
