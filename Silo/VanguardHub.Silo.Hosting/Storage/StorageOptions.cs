@@ -44,7 +44,9 @@ public sealed class StorageOptions : IValidatableObject
                 return PostgreSqlConnectionString!;
             }
 
-            return new NpgsqlConnectionStringBuilder(PostgreSqlConnectionString) { MaxPoolSize = PostgreSqlMaxConnections }.ToString();
+            var pooled = new NpgsqlConnectionStringBuilder(PostgreSqlConnectionString);
+            pooled.MaxPoolSize = Math.Max(PostgreSqlMaxConnections, pooled.MinPoolSize);
+            return pooled.ToString();
         }
     }
 

@@ -49,6 +49,7 @@ public sealed class PostgreSqlConnectionsTests : IDisposable
     [InlineData("Host=db;Username=vh;Password=x;Maximum Pool Size=80", "Maximum Pool Size=80")]
     [InlineData("Host=db;Username=vh;Password=x;MaxPoolSize=7", "MaxPoolSize=7")]
     [InlineData("Host=db;Username=vh;Password=x;max pool size=5", "max pool size=5")]
+    [InlineData("Host=db;Username=vh;Password=x;Minimum Pool Size=40", "Maximum Pool Size=40")]
     public void The_connection_strings_own_pool_size_wins_over_the_default(string given, string expected)
     {
         var options = new StorageOptions { Engine = StorageOptions.PostgreSql, PostgreSqlConnectionString = given };
