@@ -66,8 +66,7 @@ internal static class IngestScenario
             var results = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results");
             if (results.EnumerateArray().FirstOrDefault(r => r.GetProperty("status").GetInt32() != 201) is { ValueKind: JsonValueKind.Object } refused)
             {
-                Failures.AddOrUpdate($"an item answered {refused.GetProperty("status").GetInt32()}", 1, (_, n) => n + 1);
-                return 0;
+                return Failed($"an item answered {refused.GetProperty("status").GetInt32()}");
             }
 
             return results.GetArrayLength();
@@ -127,9 +126,12 @@ internal static class IngestScenario
     // Why requests failed, counted by reason, so that a failed run says what went wrong.
     private static readonly ConcurrentDictionary<string, int> Failures = new();
 
-    private static int Refused(HttpResponseMessage response)
+    private static int Refused(HttpResponseMessage response) => Failed($"HTTP {(int)response.StatusCode}");
+
+    /// <summary>Counts a failure under <paramref name="reason"/>; a failed request acknowledged nothing.</summary>
+    private static int Failed(string reason)
     {
-        Failures.AddOrUpdate($"HTTP {(int)response.StatusCode}", 1, (_, n) => n + 1);
+        Failures.AddOrUpdate(reason, 1, (_, n) => n + 1);
         return 0;
     }
 
@@ -156,8 +158,7 @@ internal static class IngestScenario
                 }
                 catch (HttpRequestException e)
                 {
-                    Failures.AddOrUpdate(e.HttpRequestError.ToString(), 1, (_, n) => n + 1);
-                    count = 0;
+                    count = Failed(e.HttpRequestError.ToString());
                 }
 
                 if (count > 0)

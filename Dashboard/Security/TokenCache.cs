@@ -93,7 +93,6 @@ internal sealed class TokenCache(TimeProvider clock) : ITokenWatcher
         Revoked?.Invoke(id);
         return Task.CompletedTask;
     }
-
 }
 
 /// <summary>
