@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.Serialization;
 using Orleans.Storage;
 using VanguardHub.Contracts;
 using VanguardHub.Grains.Infrastructure;
@@ -128,6 +129,11 @@ public static class SiloConfiguration
         // The grain directory's cache is sized for a million grains by default and its table is allocated up front
         // (some 18 MB); far fewer of this service's grains are active at a time.
         silo.Configure<GrainDirectoryOptions>(options => options.CacheSize = 100_000);
+
+        // Orleans carries exceptions between nodes only for namespaces it is told of. Without Npgsql, a PostgreSQL
+        // error raised in a grain reached a caller on another node as "Could not find a codec for type
+        // Npgsql.PostgresException", with the server's message lost.
+        services.Configure<ExceptionSerializationOptions>(options => options.SupportedNamespacePrefixes.Add("Npgsql"));
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ActivityLogOptions>().Bind(configuration.GetSection(ActivityLogOptions.Section));
         services.AddOptions<WallOptions>().Bind(configuration.GetSection(WallOptions.Section));
