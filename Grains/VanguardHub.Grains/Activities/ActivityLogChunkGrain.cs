@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Grains.Infrastructure;
 
@@ -7,11 +8,13 @@ namespace VanguardHub.Grains.Activities;
 /// <summary>
 /// Up to <see cref="ActivityLogOptions.ChunkCapacity"/> records of one team's month, in the order they were logged.
 /// Teams read full chunks straight from storage; as a grain, a chunk takes appends and serves reads of a month's last
-/// chunk, and leaves memory two idle minutes after its last call rather than the default's quarter of an hour.
+/// chunk, and leaves memory two idle minutes after its last call rather than the default's quarter of an hour, or as
+/// soon as it is full: nothing is appended to it after that, and teams read it from storage.
 /// </summary>
 [CollectionAgeLimit(Minutes = 2)]
 internal sealed class ActivityLogChunkGrain(
-    [PersistentState(ActivityLogChunkGrain.StateName, GrainStorage.Name)] IPersistentState<ActivityLogChunkGrain.State> state) : Grain, IActivityLogChunkGrain
+    [PersistentState(ActivityLogChunkGrain.StateName, GrainStorage.Name)] IPersistentState<ActivityLogChunkGrain.State> state,
+    IOptions<ActivityLogOptions> options) : Grain, IActivityLogChunkGrain
 {
     /// <summary>The chunk's state in storage; teams read full chunks from there directly.</summary>
     public const string StateName = "chunk";
@@ -35,6 +38,12 @@ internal sealed class ActivityLogChunkGrain(
             // Forget the unsaved append; the next activation reads what storage really holds.
             DeactivateOnIdle();
             throw;
+        }
+
+        if (state.State.Activities.Length >= options.Value.EffectiveChunkCapacity)
+        {
+            // Under a burst of back-filled batches, full chunks kept for their two minutes held most of the memory.
+            DeactivateOnIdle();
         }
     }
 

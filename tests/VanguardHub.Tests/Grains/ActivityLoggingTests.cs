@@ -291,6 +291,31 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_chunk_leaves_memory_once_it_is_full_and_its_activities_are_still_read()
+    {
+        // Chunks hold 8 in this cluster: 20 activities fill two and start a third.
+        var october = new DateTimeOffset(2026, 10, 1, 9, 0, 0, BeijingTime.Offset);
+        var logged = Enumerable.Range(0, 20).Select(i => Activity(Dianchi, occurredAt: october.AddHours(i * 5))).ToList();
+        foreach (var activity in logged)
+        {
+            (await Team(Dianchi).LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+        }
+
+        var management = _cluster.Grains.GetGrain<IManagementGrain>(0);
+        async Task<int> ChunksInMemory() => (await management.GetSimpleGrainStatistics())
+            .Where(s => s.GrainType.Contains(nameof(IActivityLogChunkGrain)[1..], StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+        for (var i = 0; i < 100 && await ChunksInMemory() > 1; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        (await ChunksInMemory()).Should().Be(1, "only the chunk still taking appends stays; the full ones are read from storage");
+        var timeline = await Team(Dianchi).GetTimeline(new TimelineQuery { PageSize = 50 });
+        timeline.Items.Select(a => a.Id).Should().Equal(logged.OrderByDescending(a => a.OccurredAt).Select(a => a.Id));
+        (await Team(Dianchi).GetRevisions(logged[3].Id)).Should().ContainSingle(a => a.Id == logged[3].Id);
+    }
+
+    [Fact]
     public async Task Every_aggregate_equals_the_sum_over_the_stored_log_after_retries_and_conflicts()
     {
         var random = new Random(7);
