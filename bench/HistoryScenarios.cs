@@ -222,7 +222,9 @@ internal static class HistoryScenarios
 
     private static async Task<ScenarioResult> Ingest(Settings settings, PreparedStore store, bool withHistory)
     {
-        using var app = AppProcess.Start(store.AppSettings(settings), withHistory ? store.DataDirectory : null);
+        // The same service as the ingest scenario's, write limit raised: at some 70 activities a second per leader a
+        // run outlasted the default allowance and ended with 429s.
+        using var app = AppProcess.Start(IngestScenario.ServiceSettings(store.AppSettings(settings)), withHistory ? store.DataDirectory : null);
         var credentials = await Credentials.SignInAsync(app.Address, app.AdminPassword);
         return await IngestScenario.Run(settings, credentials, app);
     }
