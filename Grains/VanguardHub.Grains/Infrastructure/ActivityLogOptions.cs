@@ -7,7 +7,7 @@ public sealed class ActivityLogOptions
 
     /// <summary>
     /// Activities per log chunk (default 32). Logging one activity rewrites one chunk, so this bounds the cost
-    /// of a write (under load a chunk of 64 took a tenth of the throughput in the pages SQLite wrote); timeline reads
+    /// of a write (with chunks of 64 the service stored some 5% fewer activities a second under load); timeline reads
     /// touch fewer chunks when it is larger.
     /// </summary>
     public int ChunkCapacity { get; set; } = 32;
