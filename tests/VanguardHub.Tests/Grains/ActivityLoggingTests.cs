@@ -285,10 +285,14 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
 
         timeline.Items.Select(a => a.Id).Should().Equal(logged.OrderByDescending(a => a.OccurredAt).Select(a => a.Id));
         found.Should().ContainSingle(a => a.Id == logged[0].Id, "the first activity sits in a full chunk read from storage");
-        var statistics = await second.Grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
-        statistics.Where(s => s.GrainType.Contains(nameof(IActivityLogChunkGrain)[1..], StringComparison.Ordinal)).Sum(s => s.ActivationCount)
+        (await ChunksInMemory(second.Grains))
             .Should().Be(2, "only October's third chunk and September's one are grains; the two full chunks were read from storage");
     }
+
+    /// <summary>How many log chunks are grains in memory across the cluster.</summary>
+    private static async Task<int> ChunksInMemory(IGrainFactory grains) =>
+        (await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics())
+            .Where(s => s.GrainType.Contains(nameof(IActivityLogChunkGrain)[1..], StringComparison.Ordinal)).Sum(s => s.ActivationCount);
 
     [Fact]
     public async Task A_chunk_leaves_memory_once_it_is_full_and_its_activities_are_still_read()
@@ -301,15 +305,12 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
             (await Team(Dianchi).LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
         }
 
-        var management = _cluster.Grains.GetGrain<IManagementGrain>(0);
-        async Task<int> ChunksInMemory() => (await management.GetSimpleGrainStatistics())
-            .Where(s => s.GrainType.Contains(nameof(IActivityLogChunkGrain)[1..], StringComparison.Ordinal)).Sum(s => s.ActivationCount);
-        for (var i = 0; i < 100 && await ChunksInMemory() > 1; i++)
+        for (var i = 0; i < 100 && await ChunksInMemory(_cluster.Grains) > 1; i++)
         {
             await Task.Delay(50);
         }
 
-        (await ChunksInMemory()).Should().Be(1, "only the chunk still taking appends stays; the full ones are read from storage");
+        (await ChunksInMemory(_cluster.Grains)).Should().Be(1, "only the chunk still taking appends stays; the full ones are read from storage");
         var timeline = await Team(Dianchi).GetTimeline(new TimelineQuery { PageSize = 50 });
         timeline.Items.Select(a => a.Id).Should().Equal(logged.OrderByDescending(a => a.OccurredAt).Select(a => a.Id));
         (await Team(Dianchi).GetRevisions(logged[3].Id)).Should().ContainSingle(a => a.Id == logged[3].Id);
