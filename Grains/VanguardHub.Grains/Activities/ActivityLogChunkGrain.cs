@@ -7,9 +7,10 @@ namespace VanguardHub.Grains.Activities;
 
 /// <summary>
 /// Up to <see cref="ActivityLogOptions.ChunkCapacity"/> records of one team's month, in the order they were logged.
-/// Teams read full chunks straight from storage; as a grain, a chunk takes appends and serves reads of a month's last
-/// chunk, and leaves memory two idle minutes after its last call rather than the default's quarter of an hour, or as
-/// soon as it is full: nothing is appended to it after that, and teams read it from storage.
+/// The team holds the records of a month's open chunk in its own state and appends them here once the chunk is full
+/// (or, holding too many, sooner); it reads chunks straight from storage. So a chunk is a grain only for its append,
+/// and leaves memory as soon as it is full, or two idle minutes after its last call rather than the default's quarter
+/// of an hour.
 /// </summary>
 [CollectionAgeLimit(Minutes = 2)]
 internal sealed class ActivityLogChunkGrain(
@@ -25,6 +26,7 @@ internal sealed class ActivityLogChunkGrain(
         var added = activities.Where(a => held.Add((a.Id, a.Revision))).ToList();
         if (added.Count == 0)
         {
+            LeaveIfFull();
             return;
         }
 
@@ -40,9 +42,15 @@ internal sealed class ActivityLogChunkGrain(
             throw;
         }
 
+        LeaveIfFull();
+    }
+
+    private void LeaveIfFull()
+    {
         if (state.State.Activities.Length >= options.Value.EffectiveChunkCapacity)
         {
-            // Under a burst of back-filled batches, full chunks kept for their two minutes held most of the memory.
+            // Nothing is appended to a full chunk again; under a burst of back-filled batches, full chunks kept for
+            // their two minutes held most of the memory.
             DeactivateOnIdle();
         }
     }

@@ -15,9 +15,10 @@ using VanguardHub.Grains.Infrastructure;
 namespace VanguardHub.Grains.Teams;
 
 /// <summary>
-/// A service team. Logging an activity: claim its id in the activity index (so a resend is recognised), count it here,
-/// append it to one bounded log chunk, tell its partner enterprises, report the new standing to the city board. Each
-/// step writes a bounded amount, whatever the history; the acknowledgement goes out only after all of it is stored.
+/// A service team. Logging an activity: claim its id in the activity index (so a resend is recognised), count it here
+/// and keep its record with the count, tell its partner enterprises, report the new standing to the city board. The
+/// records of a month's open log chunk stay in this team's state and are written to the chunk once, when it is full.
+/// Each step writes a bounded amount, whatever the history; the acknowledgement goes out only after all of it is stored.
 /// </summary>
 internal sealed partial class ServiceTeamGrain(
     [PersistentState("team", GrainStorage.Name)] IPersistentState<TeamState> state,
@@ -39,6 +40,12 @@ internal sealed partial class ServiceTeamGrain(
     private readonly SemaphoreSlim _chunkReads = new(8, 8);
     private IGrainStorage? _storage;
 
+    /// <summary>
+    /// Records held in the team state, awaiting their chunks, past which every chunk is written whether full or not
+    /// (activities back-filled over many months each open a chunk); a team write carries at most about this many.
+    /// </summary>
+    internal const int PendingLimit = 64;
+
     private string TeamId => this.GetPrimaryKeyString();
 
     private TeamState State => state.State;
@@ -54,8 +61,8 @@ internal sealed partial class ServiceTeamGrain(
 
     /// <summary>
     /// Group commit: activities that arrive while a batch is being stored wait for the next batch, and a whole batch
-    /// costs one write of this team, one per log chunk and one per partner enterprise it touches, plus its share of an
-    /// index page write (the index stores the claims of many teams' batches together).
+    /// costs one write of this team and one per partner enterprise it touches, plus its share of an index page write
+    /// (the index stores the claims of many teams' batches together) and of a chunk write (one per full chunk).
     /// Each caller is answered once its batch is durable.
     /// </summary>
     public Task<LogResult> LogActivity(ActivityRecord activity)
@@ -195,10 +202,10 @@ internal sealed partial class ServiceTeamGrain(
             }
 
             State.LogLength = sequence;
-            State.PendingAppends = [.. fresh.Select(f => new PendingAppend { ActivityId = f.Record.Id, ChunkKey = f.ChunkKey, Record = f.Record })];
+            State.PendingAppends.AddRange(fresh.Select(f => new PendingAppend { ActivityId = f.Record.Id, ChunkKey = f.ChunkKey, Record = f.Record }));
             await state.WriteStateAsync();
 
-            await AppendAndNotify(fresh);
+            await Task.WhenAll(WriteDueChunks(), Notify([.. fresh.Select(f => f.Record)]));
             ReportStanding();
             foreach (var (record, _) in fresh)
             {
@@ -329,10 +336,10 @@ internal sealed partial class ServiceTeamGrain(
 
         State.LogLength++;
         State.AsOf = now;
-        State.PendingAppends = [new PendingAppend { ActivityId = next.Id, ChunkKey = chunkKey, Record = next, Previous = current }];
+        State.PendingAppends.Add(new PendingAppend { ActivityId = next.Id, ChunkKey = chunkKey, Record = next, Previous = current });
         await state.WriteStateAsync();
 
-        await AppendCorrection(chunkKey, current, next);
+        await Task.WhenAll(WriteDueChunks(), NotifyCorrection(current, next));
         ReportStanding();
         return new CorrectionResult
         {
@@ -341,12 +348,11 @@ internal sealed partial class ServiceTeamGrain(
         };
     }
 
-    /// <summary>The log, then the enterprises that the old or the new revision involves; each step safe to repeat.</summary>
-    private async Task AppendCorrection(string chunkKey, ActivityRecord previous, ActivityRecord next)
+    /// <summary>Tells the enterprises that the old or the new revision involves; safe to repeat.</summary>
+    private Task NotifyCorrection(ActivityRecord previous, ActivityRecord next)
     {
-        await GrainFactory.GetGrain<IActivityLogChunkGrain>(chunkKey).Append([next]);
         var change = new ActivityChange { Previous = previous, Current = next };
-        await Task.WhenAll(previous.Partners.Union(next.Partners).Select(p => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(p).Correct([change])));
+        return Task.WhenAll(previous.Partners.Union(next.Partners).Select(p => GrainFactory.GetGrain<IPartnerEnterpriseGrain>(p).Correct([change])));
     }
 
     public async Task<ImmutableArray<ActivityRecord>> GetRevisions(Guid activityId)
@@ -530,63 +536,112 @@ internal sealed partial class ServiceTeamGrain(
         State.AsOf = record.RecordedAt;
     }
 
-    /// <summary>The latest stored revision of a claimed activity of this team, from its month's chunks.</summary>
+    /// <summary>The latest stored revision of a claimed activity of this team, from its month's chunks and the records held here.</summary>
     private async Task<ActivityRecord?> FindStored(ActivityLocation location)
     {
-        if (State.Months.TryGetValue(location.MonthKey, out var month)
-            && Revisions.Latest((await ReadMonth(location.MonthKey, month)).Where(a => a.Id == location.ActivityId)).FirstOrDefault() is { } stored)
+        if (!State.Months.TryGetValue(location.MonthKey, out var month)
+            || Revisions.Latest((await ReadMonth(location.MonthKey, month)).Where(a => a.Id == location.ActivityId)).FirstOrDefault() is not { } stored)
         {
-            return stored;
+            return null;
         }
 
-        // Counted, but its append was cut short and not yet completed: complete it now.
-        if (State.PendingAppends.FirstOrDefault(p => p.ActivityId == location.ActivityId && p is { Record: not null, Previous: null }) is { } pending)
+        // Still held here: its batch may have been cut short before its enterprises heard of it (telling them again is safe).
+        if (stored.Revision == 0 && State.PendingAppends.Any(p => p.ActivityId == stored.Id && p.Previous is null))
         {
-            await AppendAndNotify([(pending.Record!, pending.ChunkKey)]);
-            return pending.Record;
+            await Notify([stored]);
         }
 
-        return null;
+        return stored;
     }
 
-    /// <summary>Completes the appends of the last batch that was counted; after a crash some may be missing.</summary>
+    /// <summary>
+    /// After a restart: tells the enterprises again of every record held here, in the order they were logged (they
+    /// skip what they counted, so only a batch cut short by the crash changes anything). Chunks that are due are
+    /// written with the next batch.
+    /// </summary>
     private async Task CompletePendingAppends()
     {
-        var pending = new List<(ActivityRecord Activity, string ChunkKey)>();
-        foreach (var correction in State.PendingAppends.Where(p => p is { Record: not null, Previous: not null }))
+        for (var i = 0; i < State.PendingAppends.Count; i++)
         {
-            LogCompletingAppend(logger, correction.ActivityId, TeamId);
-            await AppendCorrection(correction.ChunkKey, correction.Previous!, correction.Record!);
+            var append = State.PendingAppends[i];
+            if (append.Record is null)
+            {
+                // A store from before the activity index keeps the record in its chunk or in the id's own claim.
+                var record = await GrainFactory.GetGrain<IActivityLogChunkGrain>(append.ChunkKey).Find(append.ActivityId)
+                    ?? (await GrainFactory.GetGrain<IActivityGrain>(append.ActivityId).GetClaim())?.Activity
+                    ?? throw new InvalidOperationException($"Team {TeamId}: the record of counted activity {append.ActivityId} is missing.");
+                State.PendingAppends[i] = append with { Record = record };
+            }
         }
 
-        foreach (var append in State.PendingAppends.Where(p => p.Previous is null))
+        var records = new List<ActivityRecord>();
+        foreach (var append in State.PendingAppends.OrderBy(p => p.Record!.Sequence))
         {
-            var stored = await GrainFactory.GetGrain<IActivityLogChunkGrain>(append.ChunkKey).Find(append.ActivityId);
-            if (stored is null)
+            if (append.Previous is null)
             {
-                // A store from before the activity index keeps the record in the id's own claim.
-                stored = append.Record ?? (await GrainFactory.GetGrain<IActivityGrain>(append.ActivityId).GetClaim())?.Activity
-                    ?? throw new InvalidOperationException($"Team {TeamId}: the record of counted activity {append.ActivityId} is missing.");
-                LogCompletingAppend(logger, append.ActivityId, TeamId);
+                records.Add(append.Record!);
+                continue;
             }
 
-            pending.Add((stored, append.ChunkKey));
+            await Notify(records);
+            records.Clear();
+            await NotifyCorrection(append.Previous, append.Record!);
         }
 
-        // Chunks skip what they hold and enterprises what they counted, so doing it again is safe.
-        await AppendAndNotify(pending);
+        await Notify(records);
         ReportStanding();
     }
 
-    private async Task AppendAndNotify(IReadOnlyList<(ActivityRecord Activity, string ChunkKey)> appends)
+    /// <summary>
+    /// Writes each chunk that is due with the records held for it, then stops holding them. Only the open chunk of the
+    /// team's latest month is held until it is full (a later chunk opened, or the capacity reached); a chunk of an
+    /// earlier month (a back-fill, or the month before once a new one has begun) is written with the batch that
+    /// reached it, as is every chunk when the team holds more than <see cref="PendingLimit"/> records. A chunk that
+    /// cannot be written now keeps its records here, stored with the team, and is tried with the next batch.
+    /// </summary>
+    private async Task WriteDueChunks()
     {
-        await Task.WhenAll(appends.GroupBy(a => a.ChunkKey).Select(chunk =>
-            GrainFactory.Cached<IActivityLogChunkGrain>(chunk.Key).Append([.. chunk.Select(a => a.Activity)])));
-        await Task.WhenAll(appends
-            .SelectMany(a => a.Activity.Partners.Select(p => (Partner: p, a.Activity)))
+        var all = State.PendingAppends.Count > PendingLimit;
+        var latestMonth = State.Months.Keys.Max(StringComparer.Ordinal);
+        var due = State.PendingAppends.GroupBy(p => p.ChunkKey)
+            .Where(g => all || IsFull(g.Key, g.First().Record!) || BeijingTime.MonthKeyOf(g.First().Record!.OccurredAt) != latestMonth)
+            .ToList();
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        var written = await Task.WhenAll(due.Select(async chunk =>
+        {
+            try
+            {
+                await GrainFactory.Cached<IActivityLogChunkGrain>(chunk.Key).Append([.. chunk.Select(p => p.Record!).OrderBy(a => a.Sequence)]);
+                return chunk.Key;
+            }
+            catch (Exception e)
+            {
+                LogChunkWriteFailed(logger, e, chunk.Key);
+                return null;
+            }
+        }));
+
+        var done = written.OfType<string>().ToHashSet(StringComparer.Ordinal);
+        State.PendingAppends.RemoveAll(p => done.Contains(p.ChunkKey));
+    }
+
+    private bool IsFull(string chunkKey, ActivityRecord record)
+    {
+        var month = State.Months[BeijingTime.MonthKeyOf(record.OccurredAt)];
+        var index = int.Parse(chunkKey[(chunkKey.LastIndexOf('/') + 1)..]);
+        return index < month.Chunks - 1 || month.LastChunkFill >= _options.EffectiveChunkCapacity;
+    }
+
+    /// <summary>Tells each partner enterprise of its activities among these; safe to repeat.</summary>
+    private Task Notify(IReadOnlyList<ActivityRecord> records) =>
+        Task.WhenAll(records
+            .SelectMany(a => a.Partners.Select(p => (Partner: p, Activity: a)))
             .GroupBy(x => x.Partner)
             .Select(g => GrainFactory.Cached<IPartnerEnterpriseGrain>(g.Key).Record([.. g.Select(x => x.Activity).OrderBy(a => a.Sequence)])));
-    }
 
     private void ReportStanding() =>
         GrainFactory.Cached<IStandingRelayGrain>(0).ReportTeam(Standing()).Ignore();
@@ -662,21 +717,25 @@ internal sealed partial class ServiceTeamGrain(
     }
 
     /// <summary>
-    /// A month's records, from its chunks. A chunk that a later chunk follows is full and never changes again: it is
-    /// read straight from storage, so that reading whole timelines (or the whole log) does not bring every chunk into
-    /// memory as a grain. The month's last chunk, which appends may still be reaching, is asked of its grain.
+    /// A month's records: what its chunks hold in storage, read directly (reading whole timelines, or the whole log,
+    /// brings no chunk into memory as a grain), and the records held here for its chunks. The held records are taken
+    /// first, so a chunk written meanwhile is found in one or the other. A last chunk wholly held here is not read.
     /// </summary>
     private async Task<List<ActivityRecord>> ReadMonth(string monthKey, MonthLog month)
     {
-        var chunks = await Task.WhenAll(Enumerable.Range(0, month.Chunks).Select(i =>
-        {
-            var chunk = GrainFactory.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(TeamId, monthKey, i));
-            return i < month.Chunks - 1 ? ReadFullChunk(chunk) : chunk.GetActivities();
-        }));
-        return [.. chunks.SelectMany(c => c)];
+        var held = State.PendingAppends.Where(p => p.Record is { } r && BeijingTime.MonthKeyOf(r.OccurredAt) == monthKey).ToList();
+        var lastKey = ActivityLogKeys.Chunk(TeamId, monthKey, month.Chunks - 1);
+        var lastHeld = held.Where(p => p.ChunkKey == lastKey).Select(p => (p.ActivityId, p.Record!.Revision)).Distinct().Count();
+        var chunks = await Task.WhenAll(Enumerable.Range(0, month.Chunks)
+            .Where(i => i < month.Chunks - 1 || lastHeld < month.LastChunkFill)
+            .Select(i => ReadChunk(GrainFactory.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(TeamId, monthKey, i)))));
+        var records = chunks.SelectMany(c => c).ToList();
+        var stored = records.Select(a => (a.Id, a.Revision)).ToHashSet();
+        records.AddRange(held.Select(p => p.Record!).Where(a => stored.Add((a.Id, a.Revision))));
+        return records;
     }
 
-    private async Task<ImmutableArray<ActivityRecord>> ReadFullChunk(IActivityLogChunkGrain chunk)
+    private async Task<ImmutableArray<ActivityRecord>> ReadChunk(IActivityLogChunkGrain chunk)
     {
         _storage ??= ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
         var held = new GrainState<ActivityLogChunkGrain.State>(new ActivityLogChunkGrain.State());
@@ -704,8 +763,8 @@ internal sealed partial class ServiceTeamGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {ActivityId} of team {TeamId}: its first attempt never reached the log; storing it now")]
     private static partial void LogStaleClaim(ILogger logger, Guid activityId, string teamId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {ActivityId} of team {TeamId} was counted but not appended before a restart; appending it now")]
-    private static partial void LogCompletingAppend(ILogger logger, Guid activityId, string teamId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Log chunk {ChunkKey} could not be written; its team keeps its records and tries again with its next batch")]
+    private static partial void LogChunkWriteFailed(ILogger logger, Exception exception, string chunkKey);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: setting {Days} earlier days' figures apart failed; the team state keeps them for now")]
     private static partial void LogSetAsideFailed(ILogger logger, Exception exception, string teamId, int days);

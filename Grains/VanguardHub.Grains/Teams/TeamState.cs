@@ -25,8 +25,9 @@ public sealed class TeamState
     [Id(5)] public DateTimeOffset AsOf { get; set; }
 
     /// <summary>
-    /// The activities of the last batch counted here. They are counted before they are appended to their chunks, so
-    /// after a crash the next activation completes those appends; only the latest batch can be in that state.
+    /// Records counted here and not yet in their chunks: those of each month's open chunk (written to it once it is
+    /// full), and of a full chunk whose write has not succeeded yet. Stored with the count, so an acknowledged activity
+    /// is durable by this state's write alone; reads take them together with the chunks.
     /// </summary>
     [Id(6)] public List<PendingAppend> PendingAppends { get; set; } = [];
 }
@@ -54,7 +55,7 @@ public sealed class MonthLog
     [Id(2)] public int LastChunkFill { get; set; }
 }
 
-/// <summary>An activity counted by its team and due in the named chunk.</summary>
+/// <summary>An activity (or a revision of one) counted by its team and due in the named chunk.</summary>
 [GenerateSerializer, Immutable, Alias("vh.PendingAppend")]
 public sealed record PendingAppend
 {

@@ -173,7 +173,8 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     [Fact]
     public async Task The_log_is_split_into_bounded_chunks_per_month_and_the_timeline_pages_newest_first()
     {
-        // Chunks hold 8 activities in this cluster: 20 in one month make three chunks, none over 8.
+        // Chunks hold 8 activities in this cluster: 20 in one month make three chunks, none over 8. The latest month's
+        // chunk is written when it is full, until then its records are held by the team; an earlier month's at once.
         var october = new DateTimeOffset(2026, 10, 1, 9, 0, 0, BeijingTime.Offset);
         var logged = new List<ActivityRecord>();
         for (var i = 0; i < 20; i++)
@@ -192,9 +193,9 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
             chunkSizes.Add((await _cluster.Grains.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(Dianchi, "202610", i)).GetActivities()).Length);
         }
 
-        chunkSizes.Should().Equal(8, 8, 4);
+        chunkSizes.Should().Equal(8, 8, 0);
         (await _cluster.Grains.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(Dianchi, "202609", 0)).GetActivities())
-            .Should().ContainSingle(a => a.Id == september.Id);
+            .Should().ContainSingle(a => a.Id == september.Id, "a back-filled month's chunk is written with its batch");
 
         var firstPage = await Team(Dianchi).GetTimeline(new TimelineQuery { Page = 1, PageSize = 6 });
         firstPage.Total.Should().Be(21);
@@ -261,7 +262,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Reading_a_whole_timeline_brings_only_each_months_last_chunk_into_memory()
+    public async Task Reading_a_whole_timeline_after_a_restart_brings_no_chunk_into_memory()
     {
         var serviceId = $"chunks-{Guid.NewGuid():N}";
         var settings = new Dictionary<string, string?>(Engine()) { ["ActivityLog:ChunkCapacity"] = "8" };
@@ -278,15 +279,18 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
             }
         }
 
-        // Restarted: nothing is in memory until asked for. October is chunks of 8, 8 and 4; September one chunk.
+        // Restarted: nothing is in memory until asked for. October is chunks of 8, 8 and 4, September one chunk; the
+        // open one, October's third, is held in the team's state, the others are in storage.
         await using var second = await GrainCluster.StartAsync(folder, serviceId, settings);
         var timeline = await second.Grains.GetGrain<IServiceTeamGrain>(Dianchi).GetTimeline(new TimelineQuery { PageSize = 50 });
         var found = await second.Grains.GetGrain<IServiceTeamGrain>(Dianchi).GetRevisions(logged[0].Id);
 
         timeline.Items.Select(a => a.Id).Should().Equal(logged.OrderByDescending(a => a.OccurredAt).Select(a => a.Id));
         found.Should().ContainSingle(a => a.Id == logged[0].Id, "the first activity sits in a full chunk read from storage");
-        (await ChunksInMemory(second.Grains))
-            .Should().Be(2, "only October's third chunk and September's one are grains; the two full chunks were read from storage");
+        var held = logged[19].Id;
+        (await second.Grains.GetGrain<IServiceTeamGrain>(Dianchi).GetRevisions(held))
+            .Should().ContainSingle(a => a.Id == held, "October's last activity is held by the team");
+        (await ChunksInMemory(second.Grains)).Should().Be(0, "chunks are read from storage, not as grains");
     }
 
     /// <summary>How many log chunks are grains in memory across the cluster.</summary>
@@ -310,10 +314,75 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
             await Task.Delay(50);
         }
 
-        (await ChunksInMemory(_cluster.Grains)).Should().Be(1, "only the chunk still taking appends stays; the full ones are read from storage");
+        (await ChunksInMemory(_cluster.Grains)).Should().Be(0, "the two full chunks were written and left; the open one is held by the team");
         var timeline = await Team(Dianchi).GetTimeline(new TimelineQuery { PageSize = 50 });
         timeline.Items.Select(a => a.Id).Should().Equal(logged.OrderByDescending(a => a.OccurredAt).Select(a => a.Id));
         (await Team(Dianchi).GetRevisions(logged[3].Id)).Should().ContainSingle(a => a.Id == logged[3].Id);
+    }
+
+    [Fact]
+    public async Task A_chunk_that_cannot_be_written_leaves_its_records_with_the_team_stored_and_is_written_later()
+    {
+        var serviceId = $"unwritten-{Guid.NewGuid():N}";
+        var settings = new Dictionary<string, string?>(Engine()) { ["ActivityLog:ChunkCapacity"] = "8" };
+        var folder = Directory.CreateDirectory(Path.Combine(_folder.Path, "unwritten")).FullName;
+        var october = new DateTimeOffset(2026, 10, 1, 9, 0, 0, BeijingTime.Offset);
+        var logged = Enumerable.Range(0, 11).Select(i => Activity(Dianchi, occurredAt: october.AddHours(i), partners: i % 2 == 0 ? [KfcCoffee] : [])).ToList();
+        await using (var first = await GrainCluster.StartAsync(folder, serviceId, settings))
+        {
+            // The first chunk fills at the eighth activity and cannot be written: every activity is still acknowledged.
+            first.Storage.FailingStates["chunk"] = true;
+            foreach (var activity in logged.Take(10))
+            {
+                (await first.Grains.GetGrain<IServiceTeamGrain>(Dianchi).LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+            }
+        }
+
+        await using var second = await GrainCluster.StartAsync(folder, serviceId, settings);
+        var team = second.Grains.GetGrain<IServiceTeamGrain>(Dianchi);
+        var chunk = second.Grains.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(Dianchi, "202610", 0));
+        (await chunk.GetActivities()).Should().BeEmpty();
+        (await team.GetTimeline(new TimelineQuery { PageSize = 50 })).Items.Select(a => a.Id)
+            .Should().BeEquivalentTo(logged.Take(10).Select(a => a.Id), "the team's state holds what the chunk could not take");
+
+        // With the next batch the full chunk is written.
+        (await team.LogActivity(logged[10])).Outcome.Should().Be(LogOutcome.Created);
+        (await second.Grains.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(Dianchi, "202610", 0)).GetActivities())
+            .Select(a => a.Id).Should().Equal(logged.Take(8).Select(a => a.Id));
+        (await team.GetTimeline(new TimelineQuery { PageSize = 50 })).Items.Select(a => a.Id)
+            .Should().Equal(logged.OrderByDescending(a => a.OccurredAt).Select(a => a.Id));
+        (await second.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary()).Totals.Total.Activities.Should().Be(6);
+        (await team.Audit()).Consistent.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_team_holding_more_than_its_bound_writes_its_open_chunk_before_it_is_full()
+    {
+        var settings = new Dictionary<string, string?>(Engine()) { ["ActivityLog:ChunkCapacity"] = "256" };
+        var folder = Directory.CreateDirectory(Path.Combine(_folder.Path, "bound")).FullName;
+        await using var cluster = await GrainCluster.StartAsync(folder, settings: settings);
+        var team = cluster.Grains.GetGrain<IServiceTeamGrain>(RedPomegranate);
+        var october = new DateTimeOffset(2026, 10, 1, 9, 0, 0, BeijingTime.Offset);
+        var logged = Enumerable.Range(0, 71).Select(i => Activity(RedPomegranate, occurredAt: october.AddHours(i))).ToList();
+        var chunk = cluster.Grains.GetGrain<IActivityLogChunkGrain>(ActivityLogKeys.Chunk(RedPomegranate, "202610", 0));
+
+        // Sixty held, in batches of ten: the chunk of 256 is far from full and not written.
+        foreach (var batch in logged.Take(60).Chunk(10))
+        {
+            (await team.LogActivities([.. batch])).Should().OnlyContain(r => r.Outcome == LogOutcome.Created);
+        }
+
+        (await chunk.GetActivities()).Should().BeEmpty();
+
+        // Seventy is past the bound: everything held is written.
+        (await team.LogActivities([.. logged.Skip(60).Take(10)])).Should().OnlyContain(r => r.Outcome == LogOutcome.Created);
+        (await chunk.GetActivities()).Select(a => a.Id).Should().Equal(logged.Take(70).Select(a => a.Id));
+
+        // And what comes after is held again.
+        (await team.LogActivity(logged[70])).Outcome.Should().Be(LogOutcome.Created);
+        (await chunk.GetActivities()).Should().HaveCount(70);
+        (await team.GetTimeline(new TimelineQuery { PageSize = 100 })).Items.Select(a => a.Id)
+            .Should().Equal(logged.AsEnumerable().Reverse().Select(a => a.Id));
     }
 
     [Fact]
@@ -365,8 +434,8 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         await team.LogActivity(Activity(KeyEnterprises, domain: "industry", partners: [Yuneng]));
         var activity = Activity(KeyEnterprises, domain: "industry", residents: 9, partners: [Yuneng]);
 
-        // The team counts the activity, then its log chunk cannot be written.
-        _cluster.Storage.FailingStates["chunk"] = true;
+        // The team counts the activity, then its partner enterprise cannot be written.
+        _cluster.Storage.FailingStates["enterprise"] = true;
         var first = () => team.LogActivity(activity);
         await first.Should().ThrowAsync<Exception>();
         _cluster.Storage.FailingStates.Clear();

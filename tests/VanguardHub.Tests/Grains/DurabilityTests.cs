@@ -62,8 +62,8 @@ public abstract class DurabilityTests(ITestOutputHelper output, StoredHistory hi
     {
         var cluster = history.Cluster;
 
-        // A chunk is rewritten with what it holds, so the bytes of one write depend on how full it is:
-        // measure a whole chunk cycle (64 activities) on each team.
+        // A team write carries the records of its open chunk, and a chunk is written once it is full, so the bytes of
+        // one activity depend on where it falls in the cycle: measure whole chunk cycles (64 activities) on each team.
         var withNone = await BytesPerActivity(cluster, RedPomegranate);
         var withHistory = await BytesPerActivity(cluster, StoredHistory.Team);
 
