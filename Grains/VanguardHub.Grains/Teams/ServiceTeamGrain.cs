@@ -235,6 +235,12 @@ internal sealed partial class ServiceTeamGrain(
             await SetAsideEarlierDays();
             return result;
         }
+        catch
+        {
+            // Whatever was counted but not told to the enterprises is completed by the next activation, before it serves anyone.
+            DeactivateOnIdle();
+            throw;
+        }
         finally
         {
             _writer.Release();

@@ -463,6 +463,44 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_correction_its_enterprises_did_not_hear_of_reaches_them_when_the_team_comes_back()
+    {
+        var team = Team(KeyEnterprises);
+        var activity = Activity(KeyEnterprises, domain: "industry", residents: 5, partners: [Yuneng]);
+        (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+        var later = Activity(KeyEnterprises, domain: "industry", residents: 2, partners: [KfcCoffee]);
+
+        // The team stores the correction (the partner is now KFC, 9 residents), then the enterprises cannot be written.
+        _cluster.Storage.FailingStates["enterprise"] = true;
+        var replacement = activity with { Outcomes = activity.Outcomes with { ResidentsServed = 9 }, Partners = [KfcCoffee] };
+        var correct = () => team.Correct(new ActivityCorrection { ActivityId = activity.Id, Replacement = replacement, Actor = "admin" });
+        await correct.Should().ThrowAsync<Exception>();
+        _cluster.Storage.FailingStates.Clear();
+
+        // The next call brings the team back, which first tells the enterprises; then one more activity for KFC.
+        LogResult? logged = null;
+        for (var attempt = 0; logged is null; attempt++)
+        {
+            try
+            {
+                logged = await team.LogActivity(later);
+            }
+            catch (Exception) when (attempt < 10)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        logged.Outcome.Should().Be(LogOutcome.Created);
+        (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(Yuneng).GetSummary()).Totals.Total.Activities.Should().Be(0);
+        var kfc = (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary()).Totals.Total;
+        kfc.Activities.Should().Be(2);
+        kfc.Outcomes.ResidentsServed.Should().Be(11);
+        (await team.GetRevisions(activity.Id)).Select(a => a.Revision).Should().Equal(0, 1);
+        (await ConsistencyOnceReported()).Differences.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task A_claim_whose_first_attempt_never_got_counted_is_taken_over_by_the_resend()
     {
         var team = Team(RedPomegranate);
