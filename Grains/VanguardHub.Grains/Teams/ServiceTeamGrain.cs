@@ -34,6 +34,10 @@ internal sealed partial class ServiceTeamGrain(
     // Logging interleaves with other calls; whatever changes the held state takes this first.
     private readonly SemaphoreSlim _writer = new(1, 1);
     private Task? _writing;
+
+    // Set when a write or its enterprises failed: the held state may differ from storage, or enterprises may have
+    // missed something; nothing more is written until the next activation has read storage and told them again.
+    private bool _leaving;
     private TeamProfile _profile = null!;
 
     // Full chunks are read from storage directly, a few at a time (a whole log is hundreds of chunks).
@@ -116,13 +120,14 @@ internal sealed partial class ServiceTeamGrain(
                 await _writer.WaitAsync();
                 try
                 {
+                    ThrowIfLeaving();
                     await WriteBatch(batch);
                     await SetAsideEarlierDays();
                 }
                 catch (Exception e)
                 {
-                    // Whatever was counted but not appended is completed by the next activation, before it serves anyone.
-                    DeactivateOnIdle();
+                    // Whatever was counted but not told to the enterprises is completed by the next activation, before it serves anyone.
+                    Leave();
                     foreach (var request in batch)
                     {
                         request.Result.TrySetException(e);
@@ -231,6 +236,7 @@ internal sealed partial class ServiceTeamGrain(
         await _writer.WaitAsync();
         try
         {
+            ThrowIfLeaving();
             var result = await CorrectUnderLock(correction);
             await SetAsideEarlierDays();
             return result;
@@ -238,7 +244,7 @@ internal sealed partial class ServiceTeamGrain(
         catch
         {
             // Whatever was counted but not told to the enterprises is completed by the next activation, before it serves anyone.
-            DeactivateOnIdle();
+            Leave();
             throw;
         }
         finally
@@ -455,6 +461,7 @@ internal sealed partial class ServiceTeamGrain(
         await _writer.WaitAsync();
         try
         {
+            ThrowIfLeaving();
             return await Rebuild();
         }
         finally
@@ -648,6 +655,20 @@ internal sealed partial class ServiceTeamGrain(
             .SelectMany(a => a.Partners.Select(p => (Partner: p, Activity: a)))
             .GroupBy(x => x.Partner)
             .Select(g => GrainFactory.Cached<IPartnerEnterpriseGrain>(g.Key).Record([.. g.Select(x => x.Activity).OrderBy(a => a.Sequence)])));
+
+    private void Leave()
+    {
+        _leaving = true;
+        DeactivateOnIdle();
+    }
+
+    private void ThrowIfLeaving()
+    {
+        if (_leaving)
+        {
+            throw new InvalidOperationException($"Team {TeamId} is restarting after a failed write; try again.");
+        }
+    }
 
     private void ReportStanding() =>
         GrainFactory.Cached<IStandingRelayGrain>(0).ReportTeam(Standing()).Ignore();
