@@ -293,6 +293,22 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         (await ChunksInMemory(second.Grains)).Should().Be(0, "chunks are read from storage, not as grains");
     }
 
+    /// <summary>Sends the activity until the team answers, as a phone does (up to ten tries, 200 ms apart).</summary>
+    private static async Task<LogResult> ResentUntilAnswered(IServiceTeamGrain team, ActivityRecord activity)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await team.LogActivity(activity);
+            }
+            catch (Exception) when (attempt < 10)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
     /// <summary>How many log chunks are grains in memory across the cluster.</summary>
     private static async Task<int> ChunksInMemory(IGrainFactory grains) =>
         (await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics())
@@ -442,19 +458,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
 
         // The phone resends until it has an answer. The team left memory after the failure, and whatever brought it
         // back while writes still failed (the board asking for its standing) failed with them: that one is refused too.
-        LogResult? resent = null;
-        for (var attempt = 0; resent is null; attempt++)
-        {
-            try
-            {
-                resent = await team.LogActivity(activity);
-            }
-            catch (Exception) when (attempt < 10)
-            {
-                await Task.Delay(200);
-            }
-        }
-
+        var resent = await ResentUntilAnswered(team, activity);
         resent.Outcome.Should().Be(LogOutcome.AlreadyStored);
         (await team.GetTimeline(new TimelineQuery { PageSize = 10 })).Items.Should().ContainSingle(a => a.Id == activity.Id);
         (await team.GetSummary()).Aggregates.Total.Activities.Should().Be(2);
@@ -478,19 +482,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         _cluster.Storage.FailingStates.Clear();
 
         // The next call brings the team back, which first tells the enterprises; then one more activity for KFC.
-        LogResult? logged = null;
-        for (var attempt = 0; logged is null; attempt++)
-        {
-            try
-            {
-                logged = await team.LogActivity(later);
-            }
-            catch (Exception) when (attempt < 10)
-            {
-                await Task.Delay(200);
-            }
-        }
-
+        var logged = await ResentUntilAnswered(team, later);
         logged.Outcome.Should().Be(LogOutcome.Created);
         (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(Yuneng).GetSummary()).Totals.Total.Activities.Should().Be(0);
         var kfc = (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary()).Totals.Total;
