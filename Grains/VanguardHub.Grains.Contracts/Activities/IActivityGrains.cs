@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 
 namespace VanguardHub.Contracts.Activities;
 
@@ -102,4 +103,7 @@ public static class ActivityLogKeys
 {
     /// <summary>"{teamId}/{yyyyMM}/{index}"; team ids are ASCII and contain no '/'.</summary>
     public static string Chunk(string teamId, string monthKey, int index) => $"{teamId}/{monthKey}/{index}";
+
+    /// <summary>The index a <see cref="Chunk"/> key names.</summary>
+    public static int IndexOf(string chunkKey) => int.Parse(chunkKey.AsSpan(chunkKey.LastIndexOf('/') + 1), CultureInfo.InvariantCulture);
 }

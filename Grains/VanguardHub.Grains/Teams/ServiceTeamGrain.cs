@@ -529,7 +529,7 @@ internal sealed partial class ServiceTeamGrain(
         }
 
         // The plan may open a new chunk even when an earlier planned activity turned out to be a resend.
-        var index = int.Parse(chunkKey[(chunkKey.LastIndexOf('/') + 1)..]);
+        var index = ActivityLogKeys.IndexOf(chunkKey);
         if (index >= month.Chunks)
         {
             month.Chunks = index + 1;
@@ -617,7 +617,7 @@ internal sealed partial class ServiceTeamGrain(
         var all = State.PendingAppends.Count > PendingLimit;
         var latestMonth = State.Months.Keys.Max(StringComparer.Ordinal);
         var due = State.PendingAppends.GroupBy(p => p.ChunkKey)
-            .Where(g => all || IsFull(g.Key, g.First().Record!) || BeijingTime.MonthKeyOf(g.First().Record!.OccurredAt) != latestMonth)
+            .Where(g => all || BeijingTime.MonthKeyOf(g.First().Record!.OccurredAt) is var monthKey && (monthKey != latestMonth || IsFull(g.Key, State.Months[monthKey])))
             .ToList();
         if (due.Count == 0)
         {
@@ -642,12 +642,8 @@ internal sealed partial class ServiceTeamGrain(
         State.PendingAppends.RemoveAll(p => done.Contains(p.ChunkKey));
     }
 
-    private bool IsFull(string chunkKey, ActivityRecord record)
-    {
-        var month = State.Months[BeijingTime.MonthKeyOf(record.OccurredAt)];
-        var index = int.Parse(chunkKey[(chunkKey.LastIndexOf('/') + 1)..]);
-        return index < month.Chunks - 1 || month.LastChunkFill >= _options.EffectiveChunkCapacity;
-    }
+    private bool IsFull(string chunkKey, MonthLog month) =>
+        ActivityLogKeys.IndexOf(chunkKey) < month.Chunks - 1 || month.LastChunkFill >= _options.EffectiveChunkCapacity;
 
     /// <summary>Tells each partner enterprise of its activities among these; safe to repeat.</summary>
     private Task Notify(IReadOnlyList<ActivityRecord> records) =>

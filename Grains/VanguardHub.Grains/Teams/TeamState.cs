@@ -25,8 +25,8 @@ public sealed class TeamState
     [Id(5)] public DateTimeOffset AsOf { get; set; }
 
     /// <summary>
-    /// Records counted here and not yet in their chunks: those of each month's open chunk (written to it once it is
-    /// full), and of a full chunk whose write has not succeeded yet. Stored with the count, so an acknowledged activity
+    /// Records counted here and not yet in their chunks: those of the latest month's open chunk (written to it once it
+    /// is full), and of any chunk whose write has not succeeded yet. Stored with the count, so an acknowledged activity
     /// is durable by this state's write alone; reads take them together with the chunks.
     /// </summary>
     [Id(6)] public List<PendingAppend> PendingAppends { get; set; } = [];
