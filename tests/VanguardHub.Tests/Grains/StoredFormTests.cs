@@ -5,6 +5,7 @@ using Orleans.Serialization.Session;
 using Orleans.Storage;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Grains.Activities;
+using VanguardHub.Grains.Teams;
 using VanguardHub.Silo.Hosting.Storage;
 using VanguardHub.Tests.Infrastructure;
 
@@ -46,6 +47,37 @@ public sealed class StoredFormTests : IDisposable
         read.Activities.Select(a => (a.Id, a.Sequence, a.Outcomes.ResidentsServed, a.Title, a.Partners.Length))
             .Should().Equal(chunk.Activities.Select(a => (a.Id, a.Sequence, a.Outcomes.ResidentsServed, a.Title, a.Partners.Length)));
         storedForm.ToBytes(read).Should().Equal(bytes);
+    }
+
+    [Fact]
+    public void States_stored_one_after_another_on_one_thread_each_get_Orleans_own_bytes_and_keep_their_shared_records()
+    {
+        var records = Enumerable.Range(0, 40)
+            .Select(i => TestData.Activity(TestData.RedPomegranate, partners: i % 4 == 0 ? [TestData.Yuneng] : null, residents: i) with { Sequence = i })
+            .ToList();
+        var team = new TeamState
+        {
+            LogLength = records.Count,
+            Recent = [.. records.AsEnumerable().Reverse().Take(10)],
+            PendingAppends = [.. records.Select(r => new PendingAppend { ActivityId = r.Id, ChunkKey = ActivityLogKeys.Chunk(TestData.RedPomegranate, "202611", 1), Record = r })],
+        };
+        var chunk = new ActivityLogChunkGrain.State { Activities = [.. records] };
+        var small = new ActivityLogChunkGrain.State { Activities = [records[0]] };
+        var serializer = _services.GetRequiredService<Serializer>();
+        var storedForm = new StoredFormSerializer(serializer, _services.GetRequiredService<SerializerSessionPool>());
+        var orleans = new OrleansGrainStorageSerializer(serializer);
+
+        for (var round = 0; round < 3; round++)
+        {
+            storedForm.ToBytes(team).Should().Equal(orleans.Serialize(team).ToArray(), "round {0}: a team state", round);
+            storedForm.ToBytes(small).Should().Equal(orleans.Serialize(small).ToArray(), "round {0}: a state of few objects", round);
+            storedForm.ToBytes(chunk).Should().Equal(orleans.Serialize(chunk).ToArray(), "round {0}: a chunk after a team state", round);
+        }
+
+        var read = storedForm.Deserialize<TeamState>(new BinaryData(storedForm.ToBytes(team)))!;
+        read.Recent.Should().HaveCount(10);
+        read.Recent[0].Should().BeSameAs(read.PendingAppends[^1].Record, "a record in both lists is stored once");
+        read.PendingAppends.Select(p => p.Record!.Outcomes.ResidentsServed).Should().Equal(Enumerable.Range(0, 40));
     }
 
     [Fact]
