@@ -56,7 +56,8 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? 
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var stored = new GrainState<StoredForm>(new StoredForm(serializer.ToBytes(grainState.State)))
+            using var form = serializer.ToStoredForm(grainState.State);
+            var stored = new GrainState<StoredForm>(form)
             {
                 ETag = grainState.ETag,
                 RecordExists = grainState.RecordExists,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using Orleans.Serialization;
 using Orleans.Serialization.Buffers;
@@ -30,6 +31,17 @@ internal sealed class StoredFormSerializer(Serializer serializer, SerializerSess
     /// <summary>The stored bytes of <paramref name="value"/>, in an array of exactly their length.</summary>
     public byte[] ToBytes<T>(T? value)
     {
+        using var form = ToStoredForm(value);
+        return form.Payload.ToArray();
+    }
+
+    /// <summary>
+    /// The stored bytes of <paramref name="value"/> in an array from the shared pool, returned to it when the form is
+    /// disposed: Orleans' ADO.NET provider copies the payload into its command's parameter anyway, so a write needs no
+    /// array of its own.
+    /// </summary>
+    public StoredForm ToStoredForm<T>(T? value)
+    {
         using var session = sessions.GetSession();
         var references = t_references ??= new Dictionary<object, uint>(256, ReferenceEqualityComparer.Instance);
         t_references = null; // a serializer that calls back in here on this thread makes its own
@@ -38,7 +50,10 @@ internal sealed class StoredFormSerializer(Serializer serializer, SerializerSess
         try
         {
             serializer.Serialize(value, ref writer);
-            return writer.Output.ToArray();
+            var length = writer.Output.Length;
+            var payload = ArrayPool<byte>.Shared.Rent(length);
+            writer.Output.CopyTo(payload);
+            return new StoredForm(payload, length);
         }
         finally
         {
@@ -56,13 +71,26 @@ internal sealed class StoredFormSerializer(Serializer serializer, SerializerSess
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_objectToReferenceOverflow")]
     private static extern ref Dictionary<object, uint>? ReferenceTable(ReferencedObjectCollection references);
 
-    public BinaryData Serialize<T>(T? input) => new(input is StoredForm stored ? stored.Payload : ToBytes(input));
+    public BinaryData Serialize<T>(T? input) => input is StoredForm stored ? new(stored.Payload) : new(ToBytes(input));
 
     public T? Deserialize<T>(BinaryData input) => serializer.Deserialize<T>(input.ToMemory());
 }
 
-/// <summary>A grain's state already in its stored form: serialized before the write waits for the database.</summary>
-internal sealed class StoredForm(byte[] payload)
+/// <summary>
+/// A grain's state already in its stored form: serialized before the write waits for the database, in an array from
+/// the shared pool that goes back to it on <see cref="Dispose"/>, once the write has taken its copy.
+/// </summary>
+internal sealed class StoredForm(byte[] pooled, int length) : IDisposable
 {
-    public byte[] Payload { get; } = payload;
+    private byte[]? _pooled = pooled;
+
+    public ReadOnlyMemory<byte> Payload => _pooled is { } bytes ? bytes.AsMemory(0, length) : throw new ObjectDisposedException(nameof(StoredForm));
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _pooled, null) is { } bytes)
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
 }

@@ -41,7 +41,11 @@ public sealed class StoredFormTests : IDisposable
         var bytes = storedForm.ToBytes(chunk);
 
         bytes.Should().Equal(new OrleansGrainStorageSerializer(serializer).Serialize(chunk).ToArray());
-        storedForm.Serialize(new StoredForm(bytes)).ToArray().Should().Equal(bytes, "state serialized ahead of its write is stored as it is");
+        using (var form = storedForm.ToStoredForm(chunk))
+        {
+            storedForm.Serialize(form).ToArray().Should().Equal(bytes, "state serialized ahead of its write is stored as it is");
+        }
+
         var read = storedForm.Deserialize<ActivityLogChunkGrain.State>(new BinaryData(bytes))!;
         read.Activities.Should().HaveCount(records);
         read.Activities.Select(a => (a.Id, a.Sequence, a.Outcomes.ResidentsServed, a.Title, a.Partners.Length))
