@@ -17,8 +17,9 @@ namespace VanguardHub.Silo.Hosting.Storage;
 /// The serializer notes every object it writes (so that one written twice is stored once and referred to), in a
 /// table it makes anew, growing, for every state of more than 64 objects, and drops afterwards: a team's state is
 /// hundreds. Those tables were a quarter of all the bytes the service allocated under load, so each thread here
-/// keeps one table and hands it to the session it serializes with, emptied after each use. The bytes written are
-/// the same; <c>StoredFormTests</c> compares them with Orleans' own serializer's.
+/// keeps one table and hands it to the session it serializes with, emptied after each use (through the session's
+/// private field: an Orleans that renamed it would fail every write, and <c>StoredFormTests</c> first). The bytes
+/// written are the same; those tests compare them with Orleans' own serializer's.
 /// </remarks>
 internal sealed class StoredFormSerializer(Serializer serializer, SerializerSessionPool sessions) : IGrainStorageSerializer
 {
