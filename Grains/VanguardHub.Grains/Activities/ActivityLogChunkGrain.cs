@@ -8,9 +8,9 @@ namespace VanguardHub.Grains.Activities;
 /// <summary>
 /// Up to <see cref="ActivityLogOptions.ChunkCapacity"/> records of one team's month, in the order they were logged.
 /// The team holds the records of its latest month's open chunk in its own state and appends them here once the chunk
-/// is full (an earlier month's, or any when it holds too many, at once); it reads chunks straight from storage. So a chunk is a grain only for its append,
-/// and leaves memory as soon as it is full, or two idle minutes after its last call rather than the default's quarter
-/// of an hour.
+/// is full (an earlier month's, or any when it holds too many, at once); it reads chunks straight from storage. So a
+/// chunk is a grain only for its append, and leaves memory as soon as it is full, or two idle minutes after its last
+/// call rather than the default's quarter of an hour.
 /// </summary>
 [CollectionAgeLimit(Minutes = 2)]
 internal sealed class ActivityLogChunkGrain(
