@@ -26,22 +26,19 @@ internal static class PushScenario
 
         using var client = credentials.AdminClient();
         var teams = (await client.GetFromJsonAsync<JsonElement>("/api/teams")).EnumerateArray().Select(t => t.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
-        var total = settings.Rate * settings.Seconds / batch * batch;
-        var interval = TimeSpan.FromSeconds(batch / (double)settings.Rate);
-        var cpuBefore = (Service: app?.CpuTime, Walls: walls.CpuTime, Own: Process.GetCurrentProcess().TotalProcessorTime);
-        var started = Stopwatch.StartNew();
-        var posts = new List<Task>();
-        for (var i = 0; i < total / batch; i++)
-        {
-            var due = interval * i;
-            await Pace.Until(started, due);
 
-            var team = teams[i % teams.Length];
-            posts.Add(batch > 1 ? PostBatch(team) : Post(team));
+        // As in ingest, the figures are taken after a warm-up of the same load: a fresh service spends its first
+        // minute under load compiling its hot paths again (a CPU profile put a fifth of its time in the JIT's
+        // thread), CPU the pushes then wait for. The warm-up's activities are checked at the end like the rest.
+        var warmedUp = new ConcurrentDictionary<(string Team, long Sequence), long>();
+        if (settings.WarmUpSeconds > 0)
+        {
+            await Drive(settings.WarmUpSeconds, warmedUp);
+            Console.WriteLine($"warm-up: {warmedUp.Count} activities in {settings.WarmUpSeconds} s");
         }
 
-        await Task.WhenAll(posts);
-        var driven = started.Elapsed;
+        var cpuBefore = (Service: app?.CpuTime, Walls: walls.CpuTime, Own: Process.GetCurrentProcess().TotalProcessorTime);
+        var (total, driven) = await Drive(settings.Seconds, acknowledged);
         var cpu = (Service: app is null ? (double?)null : Stats.CpuPercent(app.CpuTime - cpuBefore.Service!.Value, driven),
             Walls: Stats.CpuPercent(walls.CpuTime - cpuBefore.Walls, driven),
             Own: Stats.CpuPercent(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore.Own, driven));
@@ -49,15 +46,16 @@ internal static class PushScenario
         await Task.Delay(2000);
         var received = await walls.Stop();
 
-        var expected = acknowledged.Count * connected;
-        var sorted = received.Arrivals
-            .Where(a => acknowledged.ContainsKey((a.Team, a.Sequence)))
-            .Select(a => Stopwatch.GetElapsedTime(acknowledged[(a.Team, a.Sequence)], a.At).TotalMilliseconds)
-            .ToArray();
-        var early = sorted.Count(ms => ms < 0);
+        var warmUpLatencies = Latencies(received.Arrivals, warmedUp);
+        if (warmUpLatencies.Length > 0)
+        {
+            Console.WriteLine($"warm-up, 201 -> snapshot at the wall (ms): median {Percentile(warmUpLatencies, 0.50):F0}, p99 {Percentile(warmUpLatencies, 0.99):F0}; "
+                              + $"deliveries seen {warmUpLatencies.Length} of {warmedUp.Count * connected}");
+        }
 
-        // A push that beat its 201 home waited for nothing.
-        sorted = [.. sorted.Select(ms => Math.Max(0, ms)).Order()];
+        var expected = acknowledged.Count * connected;
+        var early = received.Arrivals.Count(a => acknowledged.TryGetValue((a.Team, a.Sequence), out var at) && a.At < at);
+        var sorted = Latencies(received.Arrivals, acknowledged);
         var perWall = received.MessagesPerWall.DefaultIfEmpty().Average();
         Console.WriteLine($"acknowledged {acknowledged.Count} of {total}; deliveries seen {sorted.Length} of {expected}; {early} arrived before their 201");
         if (sorted.Length > 0)
@@ -65,15 +63,36 @@ internal static class PushScenario
             Console.WriteLine($"201 -> snapshot at the wall (ms): median {Percentile(sorted, 0.50):F0}, p95 {Percentile(sorted, 0.95):F0}, p99 {Percentile(sorted, 0.99):F0}, max {sorted[^1]:F0}");
         }
 
-        Console.WriteLine($"messages per wall: {perWall:F0} for {acknowledged.Count} activities");
+        Console.WriteLine($"messages per wall: {perWall:F0} for {acknowledged.Count + warmedUp.Count} activities (warm-up included)");
         Console.WriteLine($"CPU while posting, of {Environment.ProcessorCount} cores: service {(cpu.Service is { } c ? $"{c:F0}%" : "not measured")}, walls {cpu.Walls:F0}%, writer {cpu.Own:F0}%");
-        return new ScenarioResult("push", connected == settings.Walls && sorted.Length == expected, [
+        var warmUpDelivered = warmUpLatencies.Length == warmedUp.Count * connected;
+        return new ScenarioResult("push", connected == settings.Walls && sorted.Length == expected && warmUpDelivered, [
                     new ResultRow($"201 -> snapshot, {settings.Walls} walls at {settings.Rate}/s" + (batch > 1 ? $", {batch} to a request" : ""), acknowledged.Count, acknowledged.Count / (double)settings.Seconds,
                         Percentile(sorted, 0.50), Percentile(sorted, 0.95), Percentile(sorted, 0.99), rss, cpu.Service,
-                        $"{sorted.Length} of {expected} deliveries ({early} before their 201); {perWall:F0} messages per wall; "
+                        $"{sorted.Length} of {expected} deliveries ({early} before their 201); "
+                        + (warmedUp.IsEmpty ? "no warm-up; " : $"after a {settings.WarmUpSeconds} s warm-up (its p99 {Percentile(warmUpLatencies, 0.99):F0} ms); ")
+                        + $"{perWall:F0} messages per wall; "
                         + $"pushing up to {PushRate(settings)} snapshots/s; walls' process CPU {cpu.Walls:F0}%, writer {cpu.Own:F0}%")]);
 
-        async Task Post(string team)
+        // Posts at the rate for the given seconds, recording each acknowledged activity; returns how many and how long.
+        async Task<(long Count, TimeSpan Elapsed)> Drive(int seconds, ConcurrentDictionary<(string Team, long Sequence), long> into)
+        {
+            var count = settings.Rate * seconds / batch * batch;
+            var interval = TimeSpan.FromSeconds(batch / (double)settings.Rate);
+            var started = Stopwatch.StartNew();
+            var posts = new List<Task>();
+            for (var i = 0; i < count / batch; i++)
+            {
+                await Pace.Until(started, interval * i);
+                var team = teams[i % teams.Length];
+                posts.Add(batch > 1 ? PostBatch(team, into) : Post(team, into));
+            }
+
+            await Task.WhenAll(posts);
+            return (count, started.Elapsed);
+        }
+
+        async Task Post(string team, ConcurrentDictionary<(string Team, long Sequence), long> into)
         {
             using var request = await credentials.LogRequest(team, NewActivity(team));
             var response = await client.SendAsync(request);
@@ -81,12 +100,12 @@ internal static class PushScenario
             if ((int)response.StatusCode == 201)
             {
                 var stored = await response.Content.ReadFromJsonAsync<JsonElement>();
-                acknowledged[(team, stored.GetProperty("sequence").GetInt64())] = at;
+                into[(team, stored.GetProperty("sequence").GetInt64())] = at;
             }
         }
 
         // Each activity of a batch is acknowledged when the batch's answer arrives.
-        async Task PostBatch(string team)
+        async Task PostBatch(string team, ConcurrentDictionary<(string Team, long Sequence), long> into)
         {
             using var request = await credentials.BatchRequest(team, [.. Enumerable.Range(0, batch).Select(_ => NewActivity(team))]);
             var response = await client.SendAsync(request);
@@ -97,7 +116,7 @@ internal static class PushScenario
                 {
                     if (result.GetProperty("status").GetInt32() == 201)
                     {
-                        acknowledged[(team, result.GetProperty("sequence").GetInt64())] = at;
+                        into[(team, result.GetProperty("sequence").GetInt64())] = at;
                     }
                 }
             }
@@ -120,6 +139,15 @@ internal static class PushScenario
             };
         }
     }
+
+    /// <summary>Milliseconds from each of these activities' 201 to each wall's arrival, sorted; a push that beat its 201 home waited for nothing.</summary>
+    private static double[] Latencies(IEnumerable<PushWalls.Arrival> arrivals, ConcurrentDictionary<(string Team, long Sequence), long> acknowledged) =>
+    [
+        .. arrivals
+            .Where(a => acknowledged.ContainsKey((a.Team, a.Sequence)))
+            .Select(a => Math.Max(0, Stopwatch.GetElapsedTime(acknowledged[(a.Team, a.Sequence)], a.At).TotalMilliseconds))
+            .Order(),
+    ];
 
     private static double Percentile(double[] sorted, double p) => Stats.Percentile(sorted, p);
 
