@@ -12,7 +12,7 @@ using VanguardHub.Bench;
 // Options: --url URL (use a running service instead of starting one; VANGUARDHUB_ADMIN_PASSWORD must hold its admin password), --seconds N, --clients N, --walls N, --rate N,
 //          --engine sqlite|postgres (postgres: a private server started by scripts/postgres.sh; not for history, memory, startup),
 //          --whole-snapshots (push and fan-out walls take whole "board" snapshots instead of deltas, for comparison),
-//          --warmup N (seconds of the same load before ingest's and push's figures are taken, default 10; 0: none),
+//          --warmup N (seconds of the same load before ingest's and push's figures are taken, default 30; 0: none),
 //          --batch N (ingest, push: each request carries N activities, to POST /api/activities/batch; default 1, to POST /api/activities),
 //          --heap-snapshots DIR (browser: the page's V8 heap snapshot at the baseline and at the end, for DevTools' Memory panel),
 //          --out FILE (JSON results, default bench-results.json)
@@ -92,7 +92,7 @@ return results.All(r => r.Correct) ? 0 : 1;
 internal sealed record Settings(
     int Walls, int Rate, int Seconds, int Clients, Uri? Url, string Out, IReadOnlyDictionary<string, string> AppSettings,
     int History = 1_000_000, double Minutes = 60, bool WallsGiven = false, bool RateGiven = false, bool Postgres = false,
-    bool WholeSnapshots = false, int WarmUpSeconds = 10, string? HeapSnapshots = null, int Batch = 1)
+    bool WholeSnapshots = false, int WarmUpSeconds = 30, string? HeapSnapshots = null, int Batch = 1)
 {
     /// <summary>The started service's Wall:MaxPushesPerSecond, as the environment variable it is passed in.</summary>
     public const string PushRateSetting = "Wall__MaxPushesPerSecond";
@@ -133,7 +133,7 @@ internal sealed record Settings(
                 var other => throw new ArgumentException($"--engine {other}: sqlite or postgres"),
             },
             args.Contains("--whole-snapshots"),
-            int.Parse(Value("--warmup") ?? "10"),
+            int.Parse(Value("--warmup") ?? "30"),
             Value("--heap-snapshots"),
             int.Parse(Value("--batch") ?? "1"));
     }

@@ -28,8 +28,8 @@ internal static class PushScenario
         var teams = (await client.GetFromJsonAsync<JsonElement>("/api/teams")).EnumerateArray().Select(t => t.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
 
         // As in ingest, the figures are taken after a warm-up of the same load: a fresh service spends its first
-        // minute under load compiling its hot paths again (a CPU profile put a fifth of its time in the JIT's
-        // thread), CPU the pushes then wait for. The warm-up's activities are checked at the end like the rest.
+        // minute under load compiling its hot paths again (a CPU profile 8 to 18 s in put a fifth of its time in the
+        // JIT's thread), CPU the pushes then wait for. The warm-up's activities are checked at the end like the rest.
         var warmedUp = new ConcurrentDictionary<(string Team, long Sequence), long>();
         if (settings.WarmUpSeconds > 0)
         {
