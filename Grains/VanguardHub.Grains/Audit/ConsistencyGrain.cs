@@ -1,17 +1,22 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Audit;
 using VanguardHub.Contracts.Board;
 using VanguardHub.Contracts.Enterprises;
 using VanguardHub.Contracts.Teams;
+using VanguardHub.Grains.Infrastructure;
 using VanguardHub.Grains.Teams;
 
 namespace VanguardHub.Grains.Audit;
 
 /// <summary>Compares every team, enterprise and board figure with the sum over the stored logs, and rebuilds them on request.</summary>
-internal sealed partial class ConsistencyGrain(Roster roster, TimeProvider clock, ILogger<ConsistencyGrain> logger) : Grain, IConsistencyGrain
+internal sealed partial class ConsistencyGrain(
+    Roster roster, TimeProvider clock, IOptions<WallOptions> wall, ILogger<ConsistencyGrain> logger) : Grain, IConsistencyGrain
 {
+    private static readonly TimeSpan BoardPollInterval = TimeSpan.FromMilliseconds(50);
+
     public async Task<ConsistencyReport> Check()
     {
         var audits = await Task.WhenAll(roster.Teams.Select(t => GrainFactory.GetGrain<IServiceTeamGrain>(t.Id).Audit()));
@@ -29,8 +34,8 @@ internal sealed partial class ConsistencyGrain(Roster roster, TimeProvider clock
             }
         }
 
-        var board = await GrainFactory.GetGrain<ICityBoardGrain>(CityBoard.Key).GetSnapshot();
         var logTotal = audits.Aggregate(ActivityTally.Zero, (sum, a) => sum + a.FromLog.Total);
+        var board = await BoardCaughtUpWith(logTotal);
         if (board.Totals != logTotal)
         {
             differences.Add("board: city totals differ from the sum over the logs");
@@ -44,6 +49,28 @@ internal sealed partial class ConsistencyGrain(Roster roster, TimeProvider clock
             Differences = [.. differences],
             CheckedAt = clock.GetUtcNow(),
         };
+    }
+
+    /// <summary>
+    /// The board's snapshot, once it holds at least the activities the audited logs hold. A team reports its figures
+    /// to the board just after it acknowledges a write, and the board asks every team again each resync interval, so
+    /// a check right after a write can find the board a moment behind: that is waiting, not a difference. A board that
+    /// is still behind after a resync interval and a second more is reported as it is, and so is one that is ahead
+    /// (activities written since the logs were audited: the check is then asked again once writing stops).
+    /// </summary>
+    private async Task<BoardSnapshot> BoardCaughtUpWith(ActivityTally logTotal)
+    {
+        var board = GrainFactory.GetGrain<ICityBoardGrain>(CityBoard.Key);
+        var snapshot = await board.GetSnapshot();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var patience = wall.Value.ResyncInterval + TimeSpan.FromSeconds(1);
+        while (snapshot.Totals != logTotal && snapshot.Totals.Activities <= logTotal.Activities && waited.Elapsed < patience)
+        {
+            await Task.Delay(BoardPollInterval);
+            snapshot = await board.GetSnapshot();
+        }
+
+        return snapshot;
     }
 
     public async Task<ConsistencyReport> Rebuild()
