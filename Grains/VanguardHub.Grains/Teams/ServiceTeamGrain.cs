@@ -628,7 +628,9 @@ internal sealed partial class ServiceTeamGrain(
         {
             try
             {
-                await GrainFactory.Cached<IActivityLogChunkGrain>(chunk.Key).Append([.. chunk.Select(p => p.Record!).OrderBy(a => a.Sequence)]);
+                // Not a kept reference: chunk keys keep coming (a new one every chunk's worth of a team's activities),
+                // and keeping them would only crowd out the references used on every activity.
+                await GrainFactory.GetGrain<IActivityLogChunkGrain>(chunk.Key).Append([.. chunk.Select(p => p.Record!).OrderBy(a => a.Sequence)]);
                 return chunk.Key;
             }
             catch (Exception e)
