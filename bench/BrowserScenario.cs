@@ -144,6 +144,7 @@ internal static class BrowserScenario
             var due = Enumerable.Range(1, (int)(duration / SampleEvery)).Select(i => SampleEvery * i)
                 .Append(baseline).Append(duration).Where(t => t <= duration).Distinct().Order().ToList();
             var samples = new List<Sample>();
+            HeapComposition? composition = null, compositionAtEnd = null;
             var previous = start;
             foreach (var at in due)
             {
@@ -165,11 +166,26 @@ internal static class BrowserScenario
                                   + $"total {sample.Total,7:N0}  race {sample.RaceView,-10}  errors {errors.Count}"
                                   + (at == baseline ? "  <- baseline" : ""));
                 previous = sample;
-                if (settings.HeapSnapshots is { } folder && (at == baseline || at == duration))
+                if (at == baseline || at == duration)
                 {
-                    var file = Path.Combine(folder, $"wall-{at.TotalMinutes:0.##}min.heapsnapshot");
-                    await HeapSnapshot(cdp, file);
-                    Console.WriteLine($"         heap snapshot written to {file}");
+                    // What the heap is made of: compiled code grows as V8 optimises more of the page's functions
+                    // the longer they run, which is not the page keeping anything.
+                    var snapshot = await HeapSnapshot(cdp);
+                    var made = HeapComposition.Of(snapshot);
+                    if (at == baseline)
+                    {
+                        composition = made;
+                    }
+
+                    compositionAtEnd = made;
+                    Console.WriteLine($"         heap snapshot: {made}");
+                    if (settings.HeapSnapshots is { } folder)
+                    {
+                        var file = Path.Combine(folder, $"wall-{at.TotalMinutes:0.##}min.heapsnapshot");
+                        Directory.CreateDirectory(folder);
+                        await File.WriteAllTextAsync(file, snapshot);
+                        Console.WriteLine($"         written to {file}");
+                    }
                 }
             }
 
@@ -202,6 +218,11 @@ internal static class BrowserScenario
             var heapOk = ratio <= HeapAllowance;
             var domOk = last.DocumentNodes <= first.DocumentNodes + DocumentNodeAllowance && last.DetachedTrees <= first.DetachedTrees;
             var errorsSeen = errors.ToList();
+            static string Change(double from, double to) => $"{from:F2} -> {to:F2} MiB ({Math.Round((to - from) * 1024):+0;-0;0} KiB)";
+            var madeOf = composition is { } c0 && compositionAtEnd is { } c1
+                ? $"heap snapshots at the baseline and the end: compiled code {Change(c0.Code, c1.Code)}, "
+                  + $"the page's objects {Change(c0.PageObjects, c1.PageObjects)}, V8's system objects {Change(c0.System, c1.System)}"
+                : "no heap snapshots";
             foreach (var error in errorsSeen.Take(5))
             {
                 Console.WriteLine($"page error: {error}");
@@ -218,6 +239,7 @@ internal static class BrowserScenario
                               + $"document nodes {first.DocumentNodes} -> {last.DocumentNodes} (allowed +{DocumentNodeAllowance}), "
                               + $"detached trees {first.DetachedTrees} -> {last.DetachedTrees}: {(domOk ? "ok" : "GREW")}; "
                               + $"page errors {errorsSeen.Count}; hub connections {connections}; page caught up: {caughtUp}; {busy}");
+            Console.WriteLine(madeOf);
 
             var span = $"{first.At.TotalMinutes:F2} -> {last.At.TotalMinutes:F2} min";
             return new ScenarioResult("browser", heapOk && domOk && errorsSeen.Count == 0 && caughtUp,
@@ -226,7 +248,7 @@ internal static class BrowserScenario
                     $"least of {HeapWindowSamples} samples: baseline {Mib(kept):F2} MiB, end {Mib(keptAtEnd):F2} MiB, end/baseline {ratio:F3} (allowed {HeapAllowance:F2}); "
                     + $"single samples {Mib(first.HeapBytes):F2} -> {Mib(last.HeapBytes):F2} MiB (x{sampleRatio:F3}); "
                     + $"{Mib(samples.Min(s => s.HeapBytes)):F2}-{Mib(samples.Max(s => s.HeapBytes)):F2} MiB over {samples.Count} samples; "
-                    + $"Blink heap {Mib(first.BlinkHeapBytes):F2} -> {Mib(last.BlinkHeapBytes):F2} MiB"),
+                    + $"Blink heap {Mib(first.BlinkHeapBytes):F2} -> {Mib(last.BlinkHeapBytes):F2} MiB; {madeOf}"),
                 new ResultRow($"document nodes after GC, {span}", last.DocumentNodes, double.NaN, double.NaN, double.NaN, double.NaN, null, null,
                     $"baseline {first.DocumentNodes}, end {last.DocumentNodes} (allowed +{DocumentNodeAllowance}); detached trees kept alive {first.DetachedTrees} -> {last.DetachedTrees}; "
                     + $"node objects {first.NodeObjects} -> {last.NodeObjects} (range {samples.Min(s => s.NodeObjects)}-{samples.Max(s => s.NodeObjects)}); "
@@ -313,11 +335,9 @@ internal static class BrowserScenario
             total, raceView, published, received);
     }
 
-    /// <summary>The page's V8 heap (after a collection) as DevTools' Memory panel saves it, to compare two moments of a run.</summary>
-    private static async Task HeapSnapshot(ICDPSession cdp, string file)
+    /// <summary>The page's V8 heap (after a collection) as DevTools' Memory panel saves and opens it.</summary>
+    private static async Task<string> HeapSnapshot(ICDPSession cdp)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        await using var output = new StreamWriter(file);
         var chunks = new List<string>();
         void Chunk(object? sender, JsonElement? e)
         {
@@ -346,11 +366,56 @@ internal static class BrowserScenario
         // The chunks arrive before the command's answer.
         lock (chunks)
         {
-            foreach (var text in chunks)
-            {
-                output.Write(text);
-            }
+            return string.Concat(chunks);
         }
+    }
+
+    /// <summary>
+    /// What a heap snapshot's objects are, in MiB, by V8's own kinds: compiled code (functions' bytecode and
+    /// machine code, and their tables), the page's objects (objects, arrays, closures, numbers, strings) and V8's
+    /// system objects (hidden classes and internals). Blink's native objects, which the snapshot also lists, are left
+    /// out: they are not the JS heap.
+    /// </summary>
+    private sealed record HeapComposition(double Code, double PageObjects, double System)
+    {
+        public double Total => Code + PageObjects + System;
+
+        public static HeapComposition Of(string snapshot)
+        {
+            using var document = JsonDocument.Parse(snapshot);
+            var meta = document.RootElement.GetProperty("snapshot").GetProperty("meta");
+            var fields = meta.GetProperty("node_fields").EnumerateArray().Select(f => f.GetString()).ToList();
+            var types = meta.GetProperty("node_types")[0].EnumerateArray().Select(t => t.GetString()).ToArray();
+            var (typeField, sizeField) = (fields.IndexOf("type"), fields.IndexOf("self_size"));
+            var bytes = new double[types.Length];
+            var (field, type, size) = (0, 0, 0d);
+            foreach (var value in document.RootElement.GetProperty("nodes").EnumerateArray())
+            {
+                if (field == typeField)
+                {
+                    type = value.GetInt32();
+                }
+                else if (field == sizeField)
+                {
+                    size = value.GetDouble();
+                }
+
+                if (++field == fields.Count)
+                {
+                    bytes[type] += size;
+                    field = 0;
+                }
+            }
+
+            double Sum(params string[] kinds) => kinds.Sum(k => Array.IndexOf(types, k) is var i and >= 0 ? Mib(bytes[i]) : 0);
+            return new HeapComposition(
+                Sum("code"),
+                Sum("object", "array", "closure", "regexp", "number", "symbol", "bigint", "string", "concatenated string", "sliced string"),
+                Sum("hidden", "object shape"));
+        }
+
+        public override string ToString() =>
+            $"compiled code {Code:F2} MiB, the page's objects {PageObjects:F2} MiB, V8's system objects {System:F2} MiB ({Total:F2} MiB in all)";
     }
 
     private static async Task<long> Total(IPage page) =>

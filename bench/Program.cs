@@ -14,7 +14,7 @@ using VanguardHub.Bench;
 //          --whole-snapshots (push and fan-out walls take whole "board" snapshots instead of deltas, for comparison),
 //          --warmup N (seconds of the same load before ingest's and push's figures are taken, default 30; 0: none),
 //          --batch N (ingest, push: each request carries N activities, to POST /api/activities/batch; default 1, to POST /api/activities),
-//          --heap-snapshots DIR (browser: the page's V8 heap snapshot at the baseline and at the end, for DevTools' Memory panel),
+//          --heap-snapshots DIR (browser: saves the V8 heap snapshots it takes at the baseline and at the end, for DevTools' Memory panel),
 //          --out FILE (JSON results, default bench-results.json)
 // Hundreds of wall clients share this process's thread pool, which on two cores starts with two threads and adds
 // more only slowly: a wall's messages then waited for a thread for seconds (200 walls at 100 activities/s: p50
