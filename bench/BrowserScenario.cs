@@ -144,7 +144,7 @@ internal static class BrowserScenario
             var due = Enumerable.Range(1, (int)(duration / SampleEvery)).Select(i => SampleEvery * i)
                 .Append(baseline).Append(duration).Where(t => t <= duration).Distinct().Order().ToList();
             var samples = new List<Sample>();
-            HeapComposition? composition = null, compositionAtEnd = null;
+            HeapComposition? madeAtBaseline = null, madeAtEnd = null;
             var previous = start;
             foreach (var at in due)
             {
@@ -174,10 +174,14 @@ internal static class BrowserScenario
                     var made = HeapComposition.Of(snapshot);
                     if (at == baseline)
                     {
-                        composition = made;
+                        madeAtBaseline = made;
                     }
 
-                    compositionAtEnd = made;
+                    if (at == duration)
+                    {
+                        madeAtEnd = made;
+                    }
+
                     Console.WriteLine($"         heap snapshot: {made}");
                     if (settings.HeapSnapshots is { } folder)
                     {
@@ -219,10 +223,9 @@ internal static class BrowserScenario
             var domOk = last.DocumentNodes <= first.DocumentNodes + DocumentNodeAllowance && last.DetachedTrees <= first.DetachedTrees;
             var errorsSeen = errors.ToList();
             static string Change(double from, double to) => $"{from:F2} -> {to:F2} MiB ({Math.Round((to - from) * 1024):+0;-0;0} KiB)";
-            var madeOf = composition is { } c0 && compositionAtEnd is { } c1
-                ? $"heap snapshots at the baseline and the end: compiled code {Change(c0.Code, c1.Code)}, "
-                  + $"the page's objects {Change(c0.PageObjects, c1.PageObjects)}, V8's system objects {Change(c0.System, c1.System)}"
-                : "no heap snapshots";
+            var (c0, c1) = (madeAtBaseline!, madeAtEnd!); // both moments are in every run's schedule
+            var madeOf = $"heap snapshots at the baseline and the end: compiled code {Change(c0.Code, c1.Code)}, "
+                         + $"the page's objects {Change(c0.PageObjects, c1.PageObjects)}, V8's system objects {Change(c0.System, c1.System)}";
             foreach (var error in errorsSeen.Take(5))
             {
                 Console.WriteLine($"page error: {error}");
