@@ -44,8 +44,9 @@ internal static class IngestScenario
             await credentials.LeaderToken(team);
         }
 
-        // Each client is a team leader's phone, writing for its own team with its own token: one activity per request,
-        // or --batch of them at once, as the phone's outbox sends what it saved while it had no signal.
+        // Each request is a team leader's phone writing for its team, with that team's token: one activity, or --batch
+        // of them at once, as the phone's outbox sends what it saved while it had no signal. A client picks the team
+        // afresh for every request (clients kept to one team each, four or five to a team, stored as many a second).
         async Task<int> Log(Random random)
         {
             var team = teams[random.Next(teams.Length)];
