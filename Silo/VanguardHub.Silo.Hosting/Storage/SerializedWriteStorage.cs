@@ -34,7 +34,7 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? 
         var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
         return new SerializedWriteStorage(
             AdoNetGrainStorageFactory.Create(services, name),
-            options.IsPostgreSql ? null : WalGroupSync.ForDatabase(options.SqlitePath),
+            options.IsPostgreSql ? null : WalGroupSync.ForDatabase(options.SqlitePath, TimeSpan.FromMilliseconds(options.SyncDelayMilliseconds)),
             services.GetRequiredService<StoredFormSerializer>());
     }
 

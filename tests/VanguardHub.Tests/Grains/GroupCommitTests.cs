@@ -46,6 +46,25 @@ public sealed class GroupCommitTests : IDisposable
     }
 
     [Fact]
+    public async Task Commits_made_during_the_delay_share_the_sync_it_precedes()
+    {
+        var rounds = 0;
+        var sync = new WalGroupSync(() => Interlocked.Increment(ref rounds), TimeSpan.FromMilliseconds(500));
+
+        // The first asks, the others commit 0-100 ms later: all inside the half second the round waits before it syncs.
+        var first = sync.AfterCommitAsync();
+        var others = Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
+        {
+            await Task.Delay(i * 10);
+            await sync.AfterCommitAsync();
+        })).ToList();
+
+        await Task.WhenAll(others.Append(first)).WaitAsync(TimeSpan.FromSeconds(10));
+        rounds.Should().Be(1, "without the delay the first would have been synced alone, before the others committed");
+        sync.Rounds.Should().Be(1);
+    }
+
+    [Fact]
     public async Task A_failed_sync_fails_the_writes_it_was_to_cover()
     {
         var sync = new WalGroupSync(() => throw new IOException("disk gone"));
