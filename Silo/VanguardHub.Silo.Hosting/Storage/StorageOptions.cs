@@ -78,11 +78,11 @@ public sealed class StorageOptions : IValidatableObject
 
     /// <summary>
     /// How long SQLite's group commit waits before each fsync of its log, so that the writes of that moment share it
-    /// (default 2 ms; 0: sync as soon as a write is waiting). Under load fewer, fuller fsyncs leave more of the machine
+    /// (default 1 ms; 0: sync as soon as a write is waiting). Under load fewer, fuller fsyncs leave more of the machine
     /// to everything else; an idle service adds this much to each acknowledgement.
     /// </summary>
     [Range(0, 100)]
-    public int SyncDelayMilliseconds { get; set; } = 2;
+    public int SyncDelayMilliseconds { get; set; } = 1;
 
     public string SqlitePath => Path.GetFullPath(Path.Combine(DataDirectory, SqliteFile));
 
