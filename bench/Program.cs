@@ -14,6 +14,7 @@ using VanguardHub.Bench;
 //          --whole-snapshots (push and fan-out walls take whole "board" snapshots instead of deltas, for comparison),
 //          --warmup N (seconds of the same load before ingest's and push's figures are taken, default 30; 0: none),
 //          --batch N (ingest, push: each request carries N activities, to POST /api/activities/batch; default 1, to POST /api/activities),
+//          --rounds N (history: how many runs on each store, taking turns; their medians are compared; default 3),
 //          --heap-snapshots DIR (browser: saves the V8 heap snapshots it takes at the baseline and at the end, for DevTools' Memory panel),
 //          --out FILE (JSON results, default bench-results.json)
 // Hundreds of wall clients share this process's thread pool, which on two cores starts with two threads and adds
@@ -38,7 +39,7 @@ var scenarios = scenario switch
 };
 if (scenarios.Length == 0)
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--engine sqlite|postgres] [--whole-snapshots] [--warmup N] [--batch N] [--heap-snapshots DIR] [--out FILE]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- ingest|push|fanout|history|memory|startup|browser|all [--url URL] [--seconds N] [--clients N] [--walls N] [--rate N] [--history N] [--minutes N] [--engine sqlite|postgres] [--whole-snapshots] [--warmup N] [--batch N] [--rounds N] [--heap-snapshots DIR] [--out FILE]");
     return 2;
 }
 
@@ -92,7 +93,7 @@ return results.All(r => r.Correct) ? 0 : 1;
 internal sealed record Settings(
     int Walls, int Rate, int Seconds, int Clients, Uri? Url, string Out, IReadOnlyDictionary<string, string> AppSettings,
     int History = 1_000_000, double Minutes = 60, bool WallsGiven = false, bool RateGiven = false, bool Postgres = false,
-    bool WholeSnapshots = false, int WarmUpSeconds = 30, string? HeapSnapshots = null, int Batch = 1)
+    bool WholeSnapshots = false, int WarmUpSeconds = 30, string? HeapSnapshots = null, int Batch = 1, int Rounds = 3)
 {
     /// <summary>The started service's Wall:MaxPushesPerSecond, as the environment variable it is passed in.</summary>
     public const string PushRateSetting = "Wall__MaxPushesPerSecond";
@@ -135,6 +136,7 @@ internal sealed record Settings(
             args.Contains("--whole-snapshots"),
             int.Parse(Value("--warmup") ?? "30"),
             Value("--heap-snapshots"),
-            int.Parse(Value("--batch") ?? "1"));
+            int.Parse(Value("--batch") ?? "1"),
+            Math.Max(1, int.Parse(Value("--rounds") ?? "3")));
     }
 }
