@@ -31,21 +31,38 @@ public sealed class StorageOptions : IValidatableObject
     [Range(1, 1000)]
     public int PostgreSqlMaxConnections { get; set; } = 32;
 
+    /// <summary>
+    /// How many of the statements it runs most each PostgreSQL connection keeps prepared on the server (Npgsql's
+    /// automatic preparation; default 20, 0: none), unless the connection string gives its own Max Auto Prepare. The
+    /// providers send the same dozen statements over and over; prepared, the server parses and plans each once per
+    /// connection instead of on every call.
+    /// </summary>
+    [Range(0, 1000)]
+    public int PostgreSqlMaxAutoPrepare { get; set; } = 20;
+
     public string ConnectionString => IsPostgreSql ? PostgreSqlPooledConnectionString : SqliteConnectionString;
 
-    /// <summary><see cref="PostgreSqlConnectionString"/> with the pool limited to <see cref="PostgreSqlMaxConnections"/>, unless it says otherwise.</summary>
+    /// <summary>
+    /// <see cref="PostgreSqlConnectionString"/> with the pool limited to <see cref="PostgreSqlMaxConnections"/> and
+    /// statements prepared as <see cref="PostgreSqlMaxAutoPrepare"/> says, where it does not say otherwise itself.
+    /// </summary>
     public string PostgreSqlPooledConnectionString
     {
         get
         {
-            var given = new DbConnectionStringBuilder { ConnectionString = PostgreSqlConnectionString };
-            if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() is "MAXIMUMPOOLSIZE" or "MAXPOOLSIZE"))
+            var given = new DbConnectionStringBuilder { ConnectionString = PostgreSqlConnectionString }.Keys.Cast<string>()
+                .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
+            var pooled = new NpgsqlConnectionStringBuilder(PostgreSqlConnectionString);
+            if (!given.Overlaps(["MAXIMUMPOOLSIZE", "MAXPOOLSIZE"]))
             {
-                return PostgreSqlConnectionString!;
+                pooled.MaxPoolSize = Math.Max(PostgreSqlMaxConnections, pooled.MinPoolSize);
             }
 
-            var pooled = new NpgsqlConnectionStringBuilder(PostgreSqlConnectionString);
-            pooled.MaxPoolSize = Math.Max(PostgreSqlMaxConnections, pooled.MinPoolSize);
+            if (!given.Contains("MAXAUTOPREPARE"))
+            {
+                pooled.MaxAutoPrepare = PostgreSqlMaxAutoPrepare;
+            }
+
             return pooled.ToString();
         }
     }

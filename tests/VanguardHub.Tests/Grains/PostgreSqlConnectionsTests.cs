@@ -45,16 +45,66 @@ public sealed class PostgreSqlConnectionsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("Host=db;Username=vh;Password=x", "Maximum Pool Size=32")]
-    [InlineData("Host=db;Username=vh;Password=x;Maximum Pool Size=80", "Maximum Pool Size=80")]
-    [InlineData("Host=db;Username=vh;Password=x;MaxPoolSize=7", "MaxPoolSize=7")]
-    [InlineData("Host=db;Username=vh;Password=x;max pool size=5", "max pool size=5")]
-    [InlineData("Host=db;Username=vh;Password=x;Minimum Pool Size=40", "Maximum Pool Size=40")]
-    public void The_connection_strings_own_pool_size_wins_over_the_default(string given, string expected)
+    [InlineData(20, true)]
+    [InlineData(0, false)]
+    public async Task The_storage_statements_run_prepared_on_the_server_unless_turned_off(int maxAutoPrepare, bool prepared)
+    {
+        var options = new StorageOptions
+        {
+            Engine = StorageOptions.PostgreSql,
+            PostgreSqlConnectionString = await PostgresServer.CreateDatabaseAsync(),
+            PostgreSqlMaxConnections = 1,
+            PostgreSqlMaxAutoPrepare = maxAutoPrepare,
+        };
+        await using (var cluster = await GrainCluster.StartAsync(_folder.Path, settings: new Dictionary<string, string?>
+        {
+            ["Storage:Engine"] = options.Engine,
+            ["Storage:PostgreSqlConnectionString"] = options.PostgreSqlConnectionString,
+            ["Storage:PostgreSqlMaxConnections"] = "1",
+            ["Storage:PostgreSqlMaxAutoPrepare"] = maxAutoPrepare.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }))
+        {
+            var team = cluster.Grains.GetGrain<IServiceTeamGrain>(RedPomegranate);
+            for (var i = 0; i < 10; i++)
+            {
+                (await team.LogActivity(Activity(RedPomegranate, residents: i))).Outcome.Should().Be(LogOutcome.Created);
+            }
+
+            // The one connection the node's pool holds, as its writes left it: what that server session has prepared.
+            await using var connection = new NpgsqlConnection(options.ConnectionString);
+            await connection.OpenAsync();
+            await using var query = new NpgsqlCommand("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO OrleansStorage%';", connection);
+            (Convert.ToInt32(await query.ExecuteScalarAsync()) > 0).Should().Be(prepared);
+        }
+    }
+
+    [Theory]
+    [InlineData("Host=db;Username=vh;Password=x", 32)]
+    [InlineData("Host=db;Username=vh;Password=x;Maximum Pool Size=80", 80)]
+    [InlineData("Host=db;Username=vh;Password=x;MaxPoolSize=7", 7)]
+    [InlineData("Host=db;Username=vh;Password=x;maximum pool size=5", 5)]
+    [InlineData("Host=db;Username=vh;Password=x;Minimum Pool Size=40", 40)]
+    public void The_connection_strings_own_pool_size_wins_over_the_default(string given, int expected)
     {
         var options = new StorageOptions { Engine = StorageOptions.PostgreSql, PostgreSqlConnectionString = given };
 
-        options.ConnectionString.Should().Contain(expected);
+        new NpgsqlConnectionStringBuilder(options.ConnectionString).MaxPoolSize.Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("Host=db;Username=vh;Password=x", 20, 20)]
+    [InlineData("Host=db;Username=vh;Password=x", 0, 0)]
+    [InlineData("Host=db;Username=vh;Password=x;Max Auto Prepare=0", 20, 0)]
+    [InlineData("Host=db;Username=vh;Password=x;maxautoprepare=50", 20, 50)]
+    public void Statements_are_prepared_on_the_server_unless_the_connection_string_or_the_setting_says_not(string given, int setting, int expected)
+    {
+        var options = new StorageOptions { Engine = StorageOptions.PostgreSql, PostgreSqlConnectionString = given, PostgreSqlMaxAutoPrepare = setting };
+
+        var effective = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+
+        effective.MaxAutoPrepare.Should().Be(expected);
+        effective.Host.Should().Be("db");
+        effective.Password.Should().Be("x");
     }
 
     /// <summary>The most client connections to <paramref name="database"/> seen at once, sampled until cancelled.</summary>
