@@ -21,11 +21,7 @@ public sealed class PostgreSqlErrorsTests : IDisposable
     public async Task A_refused_write_reaches_a_caller_in_another_process_with_the_servers_message()
     {
         var connectionString = await PostgresServer.CreateDatabaseAsync();
-        await using var cluster = await GrainCluster.StartAsync(_folder.Path, settings: new Dictionary<string, string?>
-        {
-            ["Storage:Engine"] = "PostgreSql",
-            ["Storage:PostgreSqlConnectionString"] = connectionString,
-        });
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, settings: PostgresServer.StorageSettings(connectionString));
         var team = cluster.Grains.GetGrain<IServiceTeamGrain>(RedPomegranate);
         (await team.LogActivity(Activity(RedPomegranate))).Outcome.Should().Be(LogOutcome.Created);
 

@@ -13,11 +13,11 @@ internal static class PostgresServer
 
     public static string ConnectionString => Server.Value;
 
-    /// <summary>The settings that put a host's storage on this server.</summary>
-    public static Dictionary<string, string?> StorageSettings() => new()
+    /// <summary>The settings that put a host's storage on this server (or on <paramref name="database"/>, a connection string).</summary>
+    public static Dictionary<string, string?> StorageSettings(string? database = null) => new()
     {
         ["Storage:Engine"] = "PostgreSql",
-        ["Storage:PostgreSqlConnectionString"] = ConnectionString,
+        ["Storage:PostgreSqlConnectionString"] = database ?? ConnectionString,
     };
 
     /// <summary>A new, empty database on the server (for a test that needs a store nobody else wrote to).</summary>

@@ -8,8 +8,11 @@ using static VanguardHub.Tests.Infrastructure.TestData;
 
 namespace VanguardHub.Tests.Grains;
 
-/// <summary>A node keeps to its share of the PostgreSQL server's connections, however many writes it has in flight.</summary>
-public sealed class PostgreSqlConnectionsTests : IDisposable
+/// <summary>
+/// What a node asks of the PostgreSQL server: no more than its share of connections, however many writes it has in
+/// flight; statements it prepares once; grain states it has compressed with lz4.
+/// </summary>
+public sealed class PostgreSqlUseTests : IDisposable
 {
     private readonly TempFolder _folder = new();
 
@@ -24,12 +27,9 @@ public sealed class PostgreSqlConnectionsTests : IDisposable
     {
         var connectionString = await PostgresServer.CreateDatabaseAsync();
         var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
-        await using var cluster = await GrainCluster.StartAsync(_folder.Path, settings: new Dictionary<string, string?>
-        {
-            ["Storage:Engine"] = "PostgreSql",
-            ["Storage:PostgreSqlConnectionString"] = connectionString,
-            ["Storage:PostgreSqlMaxConnections"] = "3",
-        });
+        var settings = PostgresServer.StorageSettings(connectionString);
+        settings["Storage:PostgreSqlMaxConnections"] = "3";
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, settings: settings);
 
         using var sampling = new CancellationTokenSource();
         var peak = SamplePeakConnections(database!, sampling.Token);
@@ -56,26 +56,21 @@ public sealed class PostgreSqlConnectionsTests : IDisposable
             PostgreSqlMaxConnections = 1,
             PostgreSqlMaxAutoPrepare = maxAutoPrepare,
         };
-        await using (var cluster = await GrainCluster.StartAsync(_folder.Path, settings: new Dictionary<string, string?>
+        var settings = PostgresServer.StorageSettings(options.PostgreSqlConnectionString);
+        settings["Storage:PostgreSqlMaxConnections"] = "1";
+        settings["Storage:PostgreSqlMaxAutoPrepare"] = maxAutoPrepare.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, settings: settings);
+        var team = cluster.Grains.GetGrain<IServiceTeamGrain>(RedPomegranate);
+        for (var i = 0; i < 10; i++)
         {
-            ["Storage:Engine"] = options.Engine,
-            ["Storage:PostgreSqlConnectionString"] = options.PostgreSqlConnectionString,
-            ["Storage:PostgreSqlMaxConnections"] = "1",
-            ["Storage:PostgreSqlMaxAutoPrepare"] = maxAutoPrepare.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }))
-        {
-            var team = cluster.Grains.GetGrain<IServiceTeamGrain>(RedPomegranate);
-            for (var i = 0; i < 10; i++)
-            {
-                (await team.LogActivity(Activity(RedPomegranate, residents: i))).Outcome.Should().Be(LogOutcome.Created);
-            }
-
-            // The one connection the node's pool holds, as its writes left it: what that server session has prepared.
-            await using var connection = new NpgsqlConnection(options.ConnectionString);
-            await connection.OpenAsync();
-            await using var query = new NpgsqlCommand("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO OrleansStorage%';", connection);
-            (Convert.ToInt32(await query.ExecuteScalarAsync()) > 0).Should().Be(prepared);
+            (await team.LogActivity(Activity(RedPomegranate, residents: i))).Outcome.Should().Be(LogOutcome.Created);
         }
+
+        // The one connection the node's pool holds, as its writes left it: what that server session has prepared.
+        await using var connection = new NpgsqlConnection(options.ConnectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO OrleansStorage%';", connection);
+        (Convert.ToInt32(await query.ExecuteScalarAsync()) > 0).Should().Be(prepared);
     }
 
     [Theory]
@@ -105,6 +100,38 @@ public sealed class PostgreSqlConnectionsTests : IDisposable
         effective.MaxAutoPrepare.Should().Be(expected);
         effective.Host.Should().Be("db");
         effective.Password.Should().Be("x");
+    }
+
+    [Fact]
+    public async Task The_server_compresses_grain_states_with_lz4()
+    {
+        var connectionString = await PostgresServer.CreateDatabaseAsync();
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, settings: PostgresServer.StorageSettings(connectionString));
+
+        // Enough for a full log chunk and a long index page: states past the size the server compresses.
+        var team = cluster.Grains.GetGrain<IServiceTeamGrain>(RedPomegranate);
+        var results = await team.LogActivities([.. Enumerable.Range(0, 40).Select(i => Activity(RedPomegranate, residents: i))]);
+        results.Should().OnlyContain(r => r.Outcome == LogOutcome.Created);
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("""
+            SELECT GrainTypeString, pg_column_compression(PayloadBinary)
+            FROM OrleansStorage
+            WHERE pg_column_compression(PayloadBinary) IS NOT NULL;
+            """, connection);
+        var compressed = new List<(string State, string Method)>();
+        await using (var reader = await query.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                compressed.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        compressed.Should().Contain(c => c.State == "chunk");
+        compressed.Should().OnlyContain(c => c.Method == "lz4");
+        (await team.GetSummary()).Aggregates.Total.Activities.Should().Be(40, "what was compressed reads back");
     }
 
     /// <summary>The most client connections to <paramref name="database"/> seen at once, sampled until cancelled.</summary>
