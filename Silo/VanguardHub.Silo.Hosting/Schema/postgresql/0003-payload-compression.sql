@@ -2,7 +2,7 @@
 -- server compressed nearly every payload it was sent, with pglz by default. lz4 compresses these states about as
 -- well for a fraction of the server's CPU: one activity to a request stored some 15% more a second on a 2-core
 -- machine shared with the server. Rows keep the compression they were written with until they are next written.
--- lz4 needs PostgreSQL 14 or later built with it; a server without it keeps its default and says so.
+-- lz4 needs PostgreSQL 14 or later built with it; a server without it keeps its default compression.
 DO $$
 BEGIN
     EXECUTE 'ALTER TABLE OrleansStorage ALTER COLUMN PayloadBinary SET COMPRESSION lz4';
