@@ -55,8 +55,8 @@ internal static class HistoryScenarios
         // IngestScenario's rows: the no-op ceiling, then the durable ingest.
         static double IngestRate(ScenarioResult run) => run.Rows[1].PerSecond;
         static double AgainstNoop(ScenarioResult run) => run.Rows[1].PerSecond / run.Rows[0].PerSecond;
-        var ratio = Median(stored.Select(IngestRate)) / Median(empty.Select(IngestRate));
-        var againstNoop = Median(stored.Select(AgainstNoop)) / Median(empty.Select(AgainstNoop));
+        var ratio = Stats.Median(stored.Select(IngestRate)) / Stats.Median(empty.Select(IngestRate));
+        var againstNoop = Stats.Median(stored.Select(AgainstNoop)) / Stats.Median(empty.Select(AgainstNoop));
         var pairs = empty.Zip(stored, (e, s) => IngestRate(s) / IngestRate(e)).ToArray();
         var met = ratio >= IngestRatioTarget;
         string Rates(IEnumerable<ScenarioResult> runs) => string.Join(", ", runs.Select(r => IngestRate(r).ToString("N0", CultureInfo.InvariantCulture)));
@@ -78,12 +78,6 @@ internal static class HistoryScenarios
             $"{ratio:F3} (medians of {settings.Rounds} runs each); target >= {IngestRatioTarget:F2}: {(met ? "met" : "NOT met")}; "
             + $"round by round {string.Join(", ", pairs.Select(p => p.ToString("F3", CultureInfo.InvariantCulture)))}; each against its run's no-op rate: {againstNoop:F3}"));
         return new ScenarioResult("history", empty.Concat(stored).All(r => r.Correct), rows);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     /// <summary>
