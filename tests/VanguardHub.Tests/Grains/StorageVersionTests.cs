@@ -53,6 +53,17 @@ public abstract class StorageVersionTests : IAsyncLifetime
         return read;
     }
 
+    /// <summary>Both read version 1; the other writer has stored version 2 since.</summary>
+    private async Task<(GrainState<MonthLog> Theirs, GrainState<MonthLog> Mine)> OvertakenWriter()
+    {
+        var theirs = State(1);
+        await Storage.WriteStateAsync(StateName, _grain, theirs);
+        var mine = State(99, theirs.ETag);
+        theirs.State!.Activities = 2;
+        await Storage.WriteStateAsync(StateName, _grain, theirs);
+        return (theirs, mine);
+    }
+
     [Fact]
     public async Task Each_write_from_the_version_read_last_stores_the_next_version()
     {
@@ -83,11 +94,7 @@ public abstract class StorageVersionTests : IAsyncLifetime
     [Fact]
     public async Task A_write_from_an_older_version_is_refused()
     {
-        var theirs = State(1);
-        await Storage.WriteStateAsync(StateName, _grain, theirs);
-        var mine = State(99, theirs.ETag);
-        theirs.State!.Activities = 2;
-        await Storage.WriteStateAsync(StateName, _grain, theirs);
+        var (theirs, mine) = await OvertakenWriter();
 
         await FluentActions.Awaiting(() => Storage.WriteStateAsync(StateName, _grain, mine)).Should().ThrowAsync<InconsistentStateException>();
 
@@ -99,11 +106,7 @@ public abstract class StorageVersionTests : IAsyncLifetime
     [Fact]
     public async Task Clearing_from_an_older_version_is_refused_and_from_the_last_one_clears()
     {
-        var theirs = State(1);
-        await Storage.WriteStateAsync(StateName, _grain, theirs);
-        var mine = State(99, theirs.ETag);
-        theirs.State!.Activities = 2;
-        await Storage.WriteStateAsync(StateName, _grain, theirs);
+        var (theirs, mine) = await OvertakenWriter();
 
         await FluentActions.Awaiting(() => Storage.ClearStateAsync(StateName, _grain, mine)).Should().ThrowAsync<InconsistentStateException>();
         (await Stored()).State!.Activities.Should().Be(2);
