@@ -20,8 +20,7 @@ public sealed class StorageVersionOnPostgreSqlTests : StorageVersionTests
 /// <summary>
 /// The version check every grain write and clear makes, through the service's own storage path and schema: a writer
 /// that has not read the version stored last (a second activation of the same grain, in a cluster that briefly
-/// disagrees about where it lives) is refused, and what is stored stays as it was. The grain that was refused starts
-/// again from what is stored; nothing it was told is stored is lost.
+/// disagrees about where it lives) is refused, and what is stored stays as it was.
 /// </summary>
 public abstract class StorageVersionTests : IAsyncLifetime
 {
@@ -94,7 +93,7 @@ public abstract class StorageVersionTests : IAsyncLifetime
     [Fact]
     public async Task A_write_from_an_older_version_is_refused()
     {
-        var (theirs, mine) = await OvertakenWriter();
+        var (_, mine) = await OvertakenWriter();
 
         await FluentActions.Awaiting(() => Storage.WriteStateAsync(StateName, _grain, mine)).Should().ThrowAsync<InconsistentStateException>();
 

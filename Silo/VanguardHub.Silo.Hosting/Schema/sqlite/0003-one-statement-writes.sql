@@ -1,7 +1,7 @@
 -- A write and a clear are one statement each after the connection's setting, without the SELECT that followed them.
--- That SELECT answered a refused write with the version it was given; the provider reads no row at all the same way
--- (as a conflict: no new version, or none for a write that had read one), so it only cost a statement to compile and
--- run with every write. What is checked is unchanged: a write or clear from any version but the stored one changes
+-- That SELECT answered a refused write with the version it was given; the provider takes no row at all as a conflict
+-- too (no new version back, whether or not the writer had read one), so it only cost a statement to compile and run
+-- with every write. What is checked is unchanged: a write or clear from any version but the stored one changes
 -- nothing and is refused; a first write finding a row written by another is refused too.
 INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('WriteToStorageKey', 'PRAGMA synchronous = NORMAL;
 INSERT INTO OrleansStorage
