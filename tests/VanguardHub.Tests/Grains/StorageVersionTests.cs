@@ -1,7 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
-using VanguardHub.Grains.Infrastructure;
 using VanguardHub.Grains.Teams;
 using VanguardHub.Tests.Infrastructure;
 
@@ -40,7 +38,7 @@ public abstract class StorageVersionTests : IAsyncLifetime
         _folder.Dispose();
     }
 
-    private IGrainStorage Storage => _cluster.Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+    private IGrainStorage Storage => _cluster.Storage;
 
     // A small state type the service stores (any would do): its count tells one write from another.
     private static GrainState<MonthLog> State(int activities, string? version = null) => new(new MonthLog { Activities = activities }) { ETag = version, RecordExists = version is not null };
