@@ -147,6 +147,7 @@ public static class SiloConfiguration
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaLifecycle>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TeamWakeUp>();
 
         silo.AddAdoNetGrainStorage(GrainStorage.Name, optionsBuilder => optionsBuilder.Configure<IOptions<StorageOptions>, IServiceProvider>((options, storage, sp) =>
         {

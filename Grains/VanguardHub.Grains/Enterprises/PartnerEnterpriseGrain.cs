@@ -26,6 +26,7 @@ internal sealed class PartnerEnterpriseGrain(
 
     public async Task Record(ImmutableArray<ActivityRecord> activities)
     {
+        var before = Held();
         var counted = false;
         foreach (var activity in activities.OrderBy(a => a.Sequence))
         {
@@ -51,12 +52,13 @@ internal sealed class PartnerEnterpriseGrain(
         }
 
         state.State.AsOf = clock.GetUtcNow();
-        await Save();
+        await Save(before);
     }
 
     public async Task Correct(ImmutableArray<ActivityChange> changes)
     {
         var me = this.GetPrimaryKeyString();
+        var before = Held();
         var counted = false;
         foreach (var change in changes.OrderBy(c => c.Current.Sequence))
         {
@@ -95,7 +97,7 @@ internal sealed class PartnerEnterpriseGrain(
         if (counted)
         {
             state.State.AsOf = clock.GetUtcNow();
-            await Save();
+            await Save(before);
         }
     }
 
@@ -109,12 +111,17 @@ internal sealed class PartnerEnterpriseGrain(
 
     public async Task Replace(EnterpriseTotals totals)
     {
+        var before = Held();
         state.State.Totals = totals;
         state.State.AsOf = clock.GetUtcNow();
-        await Save();
+        await Save(before);
     }
 
-    private async Task Save()
+    private (EnterpriseTotals Totals, List<ActivityRecord> Recent, DateTimeOffset AsOf) Held() =>
+        (state.State.Totals, [.. state.State.Recent], state.State.AsOf);
+
+    /// <summary>Writes the state; if that fails, the figures go back to what was stored before, so none is shown that was not stored.</summary>
+    private async Task Save((EnterpriseTotals Totals, List<ActivityRecord> Recent, DateTimeOffset AsOf) before)
     {
         try
         {
@@ -122,6 +129,7 @@ internal sealed class PartnerEnterpriseGrain(
         }
         catch
         {
+            (state.State.Totals, state.State.Recent, state.State.AsOf) = before;
             DeactivateOnIdle();
             throw;
         }

@@ -16,9 +16,11 @@ namespace VanguardHub.Grains.Teams;
 
 /// <summary>
 /// A service team. Logging an activity: claim its id in the activity index (so a resend is recognised), count it here
-/// and keep its record with the count, tell its partner enterprises, report the new standing to the city board. The
+/// and keep its record with the count, report the new standing to the city board, tell its partner enterprises. The
 /// records of a month's open log chunk stay in this team's state and are written to the chunk once, when it is full.
-/// Each step writes a bounded amount, whatever the history; the acknowledgement goes out only after all of it is stored.
+/// Each step writes a bounded amount, whatever the history. The acknowledgement goes out once the claim, the team's
+/// write and any chunk that was due are stored; the enterprises are told right after, from a list stored with the
+/// count (<see cref="TeamState.Untold"/>), so a crash in between delays their figures and loses nothing.
 /// </summary>
 internal sealed partial class ServiceTeamGrain(
     [PersistentState("team", GrainStorage.Name)] IPersistentState<TeamState> state,
@@ -39,6 +41,17 @@ internal sealed partial class ServiceTeamGrain(
     // missed something; nothing more is written until the next activation has read storage and told them again.
     private bool _leaving;
     private TeamProfile _profile = null!;
+
+    // Telling the partner enterprises, after the acknowledgement: the first _tellable entries of State.Untold are
+    // stored with the team (later ones belong to a write still under way). Rebuilding the aggregates empties the list
+    // and counts a new generation, so a tell that was under way then removes nothing.
+    private Task? _telling;
+    private int _tellable;
+    private int _untoldGeneration;
+    private readonly CancellationTokenSource _stopTelling = new();
+
+    /// <summary>How long an audit waits for the enterprises to be told what the team has stored.</summary>
+    private static readonly TimeSpan TellingPatience = TimeSpan.FromSeconds(5);
 
     // Full chunks are read from storage directly, a few at a time (a whole log is hundreds of chunks).
     private readonly SemaphoreSlim _chunkReads = new(8, 8);
@@ -61,13 +74,26 @@ internal sealed partial class ServiceTeamGrain(
         {
             await CompletePendingAppends();
         }
+
+        _tellable = State.Untold.Count;
+        StartTelling();
+    }
+
+    /// <summary>Leaving memory gracefully: finishes telling the enterprises, unless that fails (the next activation tries again).</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _stopTelling.Cancel();
+        if (_telling is { } telling)
+        {
+            await telling.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
     }
 
     /// <summary>
     /// Group commit: activities that arrive while a batch is being stored wait for the next batch, and a whole batch
-    /// costs one write of this team and one per partner enterprise it touches, plus its share of an index page write
-    /// (the index stores the claims of many teams' batches together) and of a chunk write (one per full chunk).
-    /// Each caller is answered once its batch is durable.
+    /// costs one write of this team, plus its share of an index page write (the index stores the claims of many teams'
+    /// batches together) and of a chunk write (one per full chunk), and after the answer one write per partner
+    /// enterprise it touches. Each caller is answered once its batch is durable.
     /// </summary>
     public Task<LogResult> LogActivity(ActivityRecord activity)
     {
@@ -126,7 +152,7 @@ internal sealed partial class ServiceTeamGrain(
                 }
                 catch (Exception e)
                 {
-                    // Whatever was counted but not told to the enterprises is completed by the next activation, before it serves anyone.
+                    // The held state may differ from storage: the next activation reads it again, and tells the enterprises what they have not heard of.
                     Leave();
                     foreach (var request in batch)
                     {
@@ -208,10 +234,12 @@ internal sealed partial class ServiceTeamGrain(
 
             State.LogLength = sequence;
             State.PendingAppends.AddRange(fresh.Select(f => new PendingAppend { ActivityId = f.Record.Id, ChunkKey = f.ChunkKey, Record = f.Record }));
-            await state.WriteStateAsync();
+            State.Untold.AddRange(fresh.Where(f => !f.Record.Partners.IsDefaultOrEmpty).Select(f => new UntoldChange { Record = f.Record }));
+            await WriteTeam();
 
-            await Task.WhenAll(WriteDueChunks(), Notify([.. fresh.Select(f => f.Record)]));
+            await WriteDueChunks();
             ReportStanding();
+            StartTelling();
             foreach (var (record, _) in fresh)
             {
                 answers[record.Id] = new LogResult { Outcome = LogOutcome.Created, Activity = record };
@@ -243,7 +271,7 @@ internal sealed partial class ServiceTeamGrain(
         }
         catch
         {
-            // Whatever was counted but not told to the enterprises is completed by the next activation, before it serves anyone.
+            // The held state may differ from storage: the next activation reads it again, and tells the enterprises what they have not heard of.
             Leave();
             throw;
         }
@@ -349,10 +377,16 @@ internal sealed partial class ServiceTeamGrain(
         State.LogLength++;
         State.AsOf = now;
         State.PendingAppends.Add(new PendingAppend { ActivityId = next.Id, ChunkKey = chunkKey, Record = next, Previous = current });
-        await state.WriteStateAsync();
+        if (!current.Partners.IsDefaultOrEmpty || !next.Partners.IsDefaultOrEmpty)
+        {
+            State.Untold.Add(new UntoldChange { Record = next, Previous = current });
+        }
 
-        await Task.WhenAll(WriteDueChunks(), NotifyCorrection(current, next));
+        await WriteTeam();
+
+        await WriteDueChunks();
         ReportStanding();
+        StartTelling();
         return new CorrectionResult
         {
             Outcome = next.Voided ? CorrectionOutcome.Voided : correction.Verify ? CorrectionOutcome.Verified : CorrectionOutcome.Revised,
@@ -454,7 +488,12 @@ internal sealed partial class ServiceTeamGrain(
         return new TimelinePage { Page = page, PageSize = pageSize, Total = total, Items = [.. items] };
     }
 
-    public async Task<TeamAudit> Audit() => AuditOf(Revisions.Live(await ReadWholeLog()).ToList());
+    public async Task<TeamAudit> Audit()
+    {
+        // The enterprises' figures are compared with this log: first let them hear of everything it holds.
+        await Told();
+        return AuditOf(Revisions.Live(await ReadWholeLog()).ToList());
+    }
 
     public async Task<TeamAudit> RebuildFromLog()
     {
@@ -489,7 +528,12 @@ internal sealed partial class ServiceTeamGrain(
         State.LogLength = Math.Max(State.LogLength, entries.Count == 0 ? 0 : entries.Max(a => a.Sequence) + 1);
         State.Recent = [.. log.OrderByDescending(a => a.Sequence).Take(_options.EffectiveRecentCount)];
         State.AsOf = clock.GetUtcNow();
-        await state.WriteStateAsync();
+
+        // The enterprises' figures are rebuilt from the logs next; what they have not heard of is in those logs.
+        await Told();
+        State.Untold.Clear();
+        _untoldGeneration++;
+        await WriteTeam();
         ReportStanding();
         LogRebuilt(logger, TeamId, log.Count);
         return AuditOf(log);
@@ -558,19 +602,13 @@ internal sealed partial class ServiceTeamGrain(
             return null;
         }
 
-        // Still held here: its batch may have been cut short before its enterprises heard of it (telling them again is safe).
-        if (stored.Revision == 0 && State.PendingAppends.Any(p => p.ActivityId == stored.Id && p.Previous is null))
-        {
-            await Notify([stored]);
-        }
-
         return stored;
     }
 
     /// <summary>
-    /// After a restart: tells the enterprises again of every record held here, in the order they were logged (they
-    /// skip what they counted, so only a batch cut short by the crash changes anything). Chunks that are due are
-    /// written with the next batch.
+    /// On activation: every record held here that involves an enterprise joins the list of those to tell, in the order
+    /// they were logged (the enterprises skip what they counted; a store from before that list was kept relies on
+    /// this). Chunks that are due are written with the next batch.
     /// </summary>
     private async Task CompletePendingAppends()
     {
@@ -587,22 +625,103 @@ internal sealed partial class ServiceTeamGrain(
             }
         }
 
-        var records = new List<ActivityRecord>();
-        foreach (var append in State.PendingAppends.OrderBy(p => p.Record!.Sequence))
+        var listed = State.Untold.Select(u => (u.Record.Id, u.Record.Revision)).ToHashSet();
+        State.Untold.AddRange(State.PendingAppends
+            .Where(p => !p.Record!.Partners.IsDefaultOrEmpty || p.Previous is { Partners.IsDefaultOrEmpty: false })
+            .Where(p => listed.Add((p.Record!.Id, p.Record.Revision)))
+            .Select(p => new UntoldChange { Record = p.Record!, Previous = p.Previous }));
+        State.Untold.Sort((a, b) => a.Record.Sequence.CompareTo(b.Record.Sequence));
+        ReportStanding();
+    }
+
+    private async Task WriteTeam()
+    {
+        await state.WriteStateAsync();
+        _tellable = State.Untold.Count;
+    }
+
+    private void StartTelling()
+    {
+        if (_tellable > 0 && !_leaving && !_stopTelling.IsCancellationRequested && (_telling is null || _telling.IsCompleted))
         {
-            if (append.Previous is null)
+            _telling = TellUntold();
+        }
+    }
+
+    /// <summary>
+    /// Tells the enterprises every stored entry of the list, oldest first, and drops the told ones; entries stored
+    /// meanwhile go in the next round. A failure is retried, waiting longer each time (up to 10 s), until the team
+    /// leaves memory; the next activation carries on from storage.
+    /// </summary>
+    private async Task TellUntold()
+    {
+        var failures = 0;
+        while (_tellable > 0 && !_leaving)
+        {
+            var generation = _untoldGeneration;
+            var told = State.Untold.GetRange(0, _tellable);
+            try
             {
-                records.Add(append.Record!);
+                await Tell(told);
+            }
+            catch (Exception e)
+            {
+                failures++;
+                var wait = TimeSpan.FromMilliseconds(Math.Min(10_000, 100 << Math.Min(failures, 7)));
+                LogTellingFailed(logger, e, TeamId, told.Count, wait.TotalSeconds);
+                if (_stopTelling.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                await Task.Delay(wait, _stopTelling.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+                continue;
+            }
+
+            failures = 0;
+            if (generation == _untoldGeneration)
+            {
+                State.Untold.RemoveRange(0, told.Count);
+                _tellable -= told.Count;
+            }
+        }
+    }
+
+    /// <summary>Tells the enterprises of these changes in their order: runs of new activities together, each correction on its own.</summary>
+    private async Task Tell(IReadOnlyList<UntoldChange> changes)
+    {
+        var records = new List<ActivityRecord>();
+        foreach (var change in changes)
+        {
+            if (change.Previous is null)
+            {
+                records.Add(change.Record);
                 continue;
             }
 
             await Notify(records);
             records.Clear();
-            await NotifyCorrection(append.Previous, append.Record!);
+            await NotifyCorrection(change.Previous, change.Record);
         }
 
         await Notify(records);
-        ReportStanding();
+    }
+
+    /// <summary>Waits until the enterprises have heard of everything stored here, or telling has failed for <see cref="TellingPatience"/>.</summary>
+    private async Task Told()
+    {
+        StartTelling();
+        if (_telling is { } telling)
+        {
+            try
+            {
+                await telling.WaitAsync(TellingPatience);
+            }
+            catch (TimeoutException)
+            {
+                // Reported as it is: the enterprises' figures differ until telling succeeds.
+            }
+        }
     }
 
     /// <summary>
@@ -793,6 +912,9 @@ internal sealed partial class ServiceTeamGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: setting {Days} earlier days' figures apart failed; the team state keeps them for now")]
     private static partial void LogSetAsideFailed(ILogger logger, Exception exception, string teamId, int days);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: telling its partner enterprises of {Count} changes failed; trying again in {Seconds} s")]
+    private static partial void LogTellingFailed(ILogger logger, Exception exception, string teamId, int count, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Team {TeamId}: aggregates rebuilt from {Count} logged activities")]
     private static partial void LogRebuilt(ILogger logger, string teamId, int count);

@@ -30,6 +30,22 @@ public sealed class TeamState
     /// is durable by this state's write alone; reads take them together with the chunks.
     /// </summary>
     [Id(6)] public List<PendingAppend> PendingAppends { get; set; } = [];
+
+    /// <summary>
+    /// Activities and corrections involving partner enterprises that the enterprises have not yet confirmed, in the
+    /// order they were counted. Stored with the count and told to the enterprises after the acknowledgement; they skip
+    /// what they already counted, so telling again after a crash is safe. An entry leaves once its enterprises have
+    /// stored it (the team's next write stores that).
+    /// </summary>
+    [Id(7)] public List<UntoldChange> Untold { get; set; } = [];
+}
+
+/// <summary>A counted activity (or a correction: the revision it replaces and the new one) its partner enterprises are yet to hear of.</summary>
+[GenerateSerializer, Immutable, Alias("vh.UntoldChange")]
+public sealed record UntoldChange
+{
+    [Id(0)] public required ActivityRecord Record { get; init; }
+    [Id(1)] public ActivityRecord? Previous { get; init; }
 }
 
 /// <summary>

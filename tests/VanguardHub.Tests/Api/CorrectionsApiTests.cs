@@ -175,7 +175,7 @@ public sealed class CorrectionsApiTests(DashboardFactory factory) : IClassFixtur
         return entry!["rank"]!.GetValue<int>();
     }
 
-    /// <summary>The board follows within moments (it publishes on a timer); the team and the enterprise at once.</summary>
+    /// <summary>The team at once; the board (it publishes on a timer) and the enterprise (told after the answer) within moments.</summary>
     private static async Task Expect(HttpClient client, TeamFigures expected)
     {
         var seen = await Figures(client);

@@ -41,8 +41,20 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     private IServiceTeamGrain Team(string id) => _cluster.Grains.GetGrain<IServiceTeamGrain>(id);
 
     /// <summary>
-    /// The check, once the board has taken in the teams' reports: teams and enterprises hold their figures when a write
-    /// is acknowledged, the board a moment later (teams report to it without waiting). A difference that stays fails.
+    /// An enterprise's figures once they count this many activities: a team tells its enterprises just after it
+    /// acknowledges a write, so they follow a moment later. Figures that never get there fail.
+    /// </summary>
+    private static async Task<EnterpriseTotals> EnterpriseCounting(IGrainFactory grains, string enterprise, int activities)
+    {
+        var totals = EnterpriseTotals.Empty;
+        await Poll.Until(async () => (totals = (await grains.GetGrain<IPartnerEnterpriseGrain>(enterprise).GetSummary()).Totals).Total.Activities == activities);
+        return totals;
+    }
+
+    /// <summary>
+    /// The check, once the board has taken in the teams' reports: teams hold their figures when a write is
+    /// acknowledged, the board a moment later (teams report to it without waiting), and the check lets each team tell
+    /// its enterprises what they have not yet heard of. A difference that stays fails.
     /// </summary>
     private async Task<ConsistencyReport> ConsistencyOnceReported()
     {
@@ -109,8 +121,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         var summary = await Team(Dianchi).GetSummary();
         summary.Aggregates.Total.Activities.Should().Be(21);
         summary.Aggregates.Total.Outcomes.ResidentsServed.Should().Be(2 + fresh.Sum(a => a.Outcomes.ResidentsServed));
-        var kfc = await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary();
-        kfc.Totals.ByTeam[Dianchi].Activities.Should().Be(5);
+        (await EnterpriseCounting(_cluster.Grains, KfcCoffee, 5)).ByTeam[Dianchi].Activities.Should().Be(5);
         var report = await ConsistencyOnceReported();
         report.Differences.Should().BeEmpty();
         report.StoredActivities.Should().Be(21);
@@ -134,15 +145,13 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         await Team(KeyEnterprises).LogActivity(Activity(KeyEnterprises, domain: "industry", district: "anning", residents: 0, partners: [Yuneng, KfcCoffee]));
         await Team(RedPomegranate).LogActivity(Activity(RedPomegranate, residents: 30, partners: [KfcCoffee]));
 
-        var yuneng = await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(Yuneng).GetSummary();
-        yuneng.Totals.Total.Activities.Should().Be(2);
-        yuneng.Totals.ByTeam.Should().ContainKey(KeyEnterprises).WhoseValue.Activities.Should().Be(2);
-        yuneng.Totals.ByDomain["industry"].Activities.Should().Be(2);
+        var yuneng = await EnterpriseCounting(_cluster.Grains, Yuneng, 2);
+        yuneng.ByTeam.Should().ContainKey(KeyEnterprises).WhoseValue.Activities.Should().Be(2);
+        yuneng.ByDomain["industry"].Activities.Should().Be(2);
 
-        var kfc = await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary();
-        kfc.Totals.Total.Activities.Should().Be(2);
-        kfc.Totals.ByTeam.Keys.Should().BeEquivalentTo([KeyEnterprises, RedPomegranate]);
-        kfc.Totals.Total.Outcomes.ResidentsServed.Should().Be(30);
+        var kfc = await EnterpriseCounting(_cluster.Grains, KfcCoffee, 2);
+        kfc.ByTeam.Keys.Should().BeEquivalentTo([KeyEnterprises, RedPomegranate]);
+        kfc.Total.Outcomes.ResidentsServed.Should().Be(30);
     }
 
     [Fact]
@@ -233,10 +242,9 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
             }
         }
 
-        // Restarted, with the teams' state reads held back: the board's first pull cannot finish.
-        await using var second = await GrainCluster.StartAsync(folder, serviceId, settings);
+        // Restarted, with the teams' state reads held back from the start: the board's first pull cannot finish.
         var teamReads = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        second.Storage.HeldReads["team"] = teamReads;
+        await using var second = await GrainCluster.StartAsync(folder, serviceId, settings, storage => storage.HeldReads["team"] = teamReads);
         var board = second.Grains.GetGrain<ICityBoardGrain>(CityBoard.Key);
         var observer = second.Grains.CreateObjectReference<IBoardObserver>(new SilentObserver());
 
@@ -367,7 +375,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
             .Select(a => a.Id).Should().Equal(logged.Take(8).Select(a => a.Id));
         (await team.GetTimeline(new TimelineQuery { PageSize = 50 })).Items.Select(a => a.Id)
             .Should().Equal(logged.OrderByDescending(a => a.OccurredAt).Select(a => a.Id));
-        (await second.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary()).Totals.Total.Activities.Should().Be(6);
+        await EnterpriseCounting(second.Grains, KfcCoffee, 6);
         (await team.Audit()).Consistent.Should().BeTrue();
     }
 
@@ -444,52 +452,78 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_write_cut_short_by_a_storage_failure_is_completed_by_the_resend_and_counted_once()
+    public async Task An_enterprise_that_cannot_be_written_holds_up_no_activity_and_counts_it_once_it_can()
     {
         var team = Team(KeyEnterprises);
-        await team.LogActivity(Activity(KeyEnterprises, domain: "industry", partners: [Yuneng]));
+        await team.LogActivity(Activity(KeyEnterprises, domain: "industry", residents: 4, partners: [Yuneng]));
+        await EnterpriseCounting(_cluster.Grains, Yuneng, 1);
         var activity = Activity(KeyEnterprises, domain: "industry", residents: 9, partners: [Yuneng]);
 
-        // The team counts the activity, then its partner enterprise cannot be written.
+        // The partner enterprise cannot be written: the activity is stored, counted by its team and acknowledged all the same.
         _cluster.Storage.FailingStates["enterprise"] = true;
-        var first = () => team.LogActivity(activity);
-        await first.Should().ThrowAsync<Exception>();
-        _cluster.Storage.FailingStates.Clear();
-
-        // The phone resends until it has an answer. The team left memory after the failure, and whatever brought it
-        // back while writes still failed (the board asking for its standing) failed with them: that one is refused too.
-        var resent = await ResentUntilAnswered(team, activity);
-        resent.Outcome.Should().Be(LogOutcome.AlreadyStored);
-        (await team.GetTimeline(new TimelineQuery { PageSize = 10 })).Items.Should().ContainSingle(a => a.Id == activity.Id);
+        (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+        (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.AlreadyStored);
         (await team.GetSummary()).Aggregates.Total.Activities.Should().Be(2);
-        (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(Yuneng).GetSummary()).Totals.Total.Activities.Should().Be(2);
+        (await team.GetTimeline(new TimelineQuery { PageSize = 10 })).Items.Should().ContainSingle(a => a.Id == activity.Id);
+
+        // The enterprise shows only what it stored, and the check says it is behind.
+        (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(Yuneng).GetSummary()).Totals.Total.Activities.Should().Be(1);
+        (await _cluster.Grains.GetGrain<IConsistencyGrain>(0).Check()).Differences.Should().Contain(d => d.Contains(Yuneng));
+
+        // Once it can be written, the team's next try gets there: counted once, for all the resends.
+        _cluster.Storage.FailingStates.Clear();
+        var yuneng = await EnterpriseCounting(_cluster.Grains, Yuneng, 2);
+        yuneng.Total.Outcomes.ResidentsServed.Should().Be(13);
         (await ConsistencyOnceReported()).Differences.Should().BeEmpty();
     }
 
     [Fact]
-    public async Task A_correction_its_enterprises_did_not_hear_of_reaches_them_when_the_team_comes_back()
+    public async Task A_correction_reaches_the_enterprises_before_what_came_after_it_once_they_can_be_written()
     {
         var team = Team(KeyEnterprises);
         var activity = Activity(KeyEnterprises, domain: "industry", residents: 5, partners: [Yuneng]);
         (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+        await EnterpriseCounting(_cluster.Grains, Yuneng, 1);
         var later = Activity(KeyEnterprises, domain: "industry", residents: 2, partners: [KfcCoffee]);
 
-        // The team stores the correction (the partner is now KFC, 9 residents), then the enterprises cannot be written.
+        // While the enterprises cannot be written, the activity is corrected (the partner is now KFC, 9 residents)
+        // and one more activity for KFC is logged: both are stored and answered.
         _cluster.Storage.FailingStates["enterprise"] = true;
         var replacement = activity with { Outcomes = activity.Outcomes with { ResidentsServed = 9 }, Partners = [KfcCoffee] };
-        var correct = () => team.Correct(new ActivityCorrection { ActivityId = activity.Id, Replacement = replacement, Actor = "admin" });
-        await correct.Should().ThrowAsync<Exception>();
+        (await team.Correct(new ActivityCorrection { ActivityId = activity.Id, Replacement = replacement, Actor = "admin" }))
+            .Outcome.Should().Be(CorrectionOutcome.Revised);
+        (await team.LogActivity(later)).Outcome.Should().Be(LogOutcome.Created);
         _cluster.Storage.FailingStates.Clear();
 
-        // The next call brings the team back, which first tells the enterprises; then one more activity for KFC.
-        var logged = await ResentUntilAnswered(team, later);
-        logged.Outcome.Should().Be(LogOutcome.Created);
-        (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(Yuneng).GetSummary()).Totals.Total.Activities.Should().Be(0);
-        var kfc = (await _cluster.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary()).Totals.Total;
-        kfc.Activities.Should().Be(2);
-        kfc.Outcomes.ResidentsServed.Should().Be(11);
+        // Yuneng loses the activity; KFC gains both, in the order they happened (it would skip the correction after the later activity).
+        await EnterpriseCounting(_cluster.Grains, Yuneng, 0);
+        var kfc = await EnterpriseCounting(_cluster.Grains, KfcCoffee, 2);
+        kfc.Total.Outcomes.ResidentsServed.Should().Be(11);
         (await team.GetRevisions(activity.Id)).Select(a => a.Revision).Should().Equal(0, 1);
         (await ConsistencyOnceReported()).Differences.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task What_the_enterprises_had_not_heard_of_when_the_service_stopped_reaches_them_once_it_is_back()
+    {
+        var serviceId = $"untold-{Guid.NewGuid():N}";
+        var settings = new Dictionary<string, string?>(Engine()) { ["ActivityLog:ChunkCapacity"] = "8" };
+        var folder = Directory.CreateDirectory(Path.Combine(_folder.Path, "untold")).FullName;
+        var logged = Enumerable.Range(0, 3).Select(i => Activity(Dianchi, residents: i + 1, partners: [KfcCoffee])).ToList();
+        await using (var first = await GrainCluster.StartAsync(folder, serviceId, settings))
+        {
+            // The enterprise cannot be written until the service stops.
+            first.Storage.FailingStates["enterprise"] = true;
+            foreach (var activity in logged)
+            {
+                (await first.Grains.GetGrain<IServiceTeamGrain>(Dianchi).LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+            }
+        }
+
+        // Started again, with nothing logged since: the team tells the enterprise by itself.
+        await using var second = await GrainCluster.StartAsync(folder, serviceId, settings);
+        var kfc = await EnterpriseCounting(second.Grains, KfcCoffee, 3);
+        kfc.ByTeam[Dianchi].Outcomes.ResidentsServed.Should().Be(6);
     }
 
     [Fact]

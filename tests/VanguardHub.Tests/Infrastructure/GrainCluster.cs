@@ -26,7 +26,9 @@ internal sealed class GrainCluster : IAsyncDisposable
         (CountingGrainStorage)Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
 
     /// <param name="dataDirectory">Where the SQLite file lives; the same folder and service id find the same state again.</param>
-    public static async Task<GrainCluster> StartAsync(string dataDirectory, string? serviceId = null, IDictionary<string, string?>? settings = null)
+    /// <param name="prepareStorage">Sets up the storage before the silo first uses it (to hold reads back from the start).</param>
+    public static async Task<GrainCluster> StartAsync(
+        string dataDirectory, string? serviceId = null, IDictionary<string, string?>? settings = null, Action<CountingGrainStorage>? prepareStorage = null)
     {
         var values = new Dictionary<string, string?> { ["Storage:DataDirectory"] = dataDirectory };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -42,9 +44,14 @@ internal sealed class GrainCluster : IAsyncDisposable
         {
             silo.AddVanguardHubGrains(configuration);
             // The service's own storage path (writes queued in-process), with counting around it.
-            silo.Services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) => new CountingGrainStorage(
-                SerializedWriteStorage.Create(sp, GrainStorage.Name),
-                sp.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(GrainStorage.Name).GrainStorageSerializer));
+            silo.Services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) =>
+            {
+                var storage = new CountingGrainStorage(
+                    SerializedWriteStorage.Create(sp, GrainStorage.Name),
+                    sp.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(GrainStorage.Name).GrainStorageSerializer);
+                prepareStorage?.Invoke(storage);
+                return storage;
+            });
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

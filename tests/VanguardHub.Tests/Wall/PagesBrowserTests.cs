@@ -225,6 +225,9 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
     public async Task The_enterprise_page_lists_the_teams_that_worked_with_it()
     {
         (await _client.PostActivity(Activity(KeyEnterprises, domain: "industry", district: "anning", partners: [KfcCoffee]))).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        // The team tells the enterprise just after its answer; the page shows what the enterprise holds when it opens.
+        await Poll.Until(async () => (await _client.GetJson($"/api/enterprises/{KfcCoffee}"))["totals"]!["byTeam"]![KeyEnterprises] is not null);
         var page = await OpenAs("leadership", $"/enterprises/{KfcCoffee}");
 
         await Assertions.Expect(page.Locator("#enterprise-name")).ToContainTextAsync("肯德基", new() { Timeout = Generous });
