@@ -8,14 +8,15 @@ namespace VanguardHub.Contracts.Enterprises;
 public interface IPartnerEnterpriseGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Counts, in one write, activities that involved this enterprise. Idempotent: an activity whose team sequence
-    /// is not newer than the last one counted from that team is ignored, so a team may resend after a crash.
+    /// Counts activities that involved this enterprise; done once they are stored. Idempotent: an activity whose team
+    /// sequence is not newer than the last one counted from that team is ignored, so a team may resend after a crash.
+    /// Interleaves: what several teams send at about the same time is stored in one write.
     /// </summary>
-    [Alias("Record")]
+    [Alias("Record"), Orleans.Concurrency.AlwaysInterleave]
     Task Record(ImmutableArray<ActivityRecord> activities);
 
-    /// <summary>Follows corrections of activities that involved this enterprise before, after, or both; idempotent like <see cref="Record"/>.</summary>
-    [Alias("Correct")]
+    /// <summary>Follows corrections of activities that involved this enterprise before, after, or both; idempotent and interleaving like <see cref="Record"/>.</summary>
+    [Alias("Correct"), Orleans.Concurrency.AlwaysInterleave]
     Task Correct(ImmutableArray<ActivityChange> changes);
 
     [Alias("GetSummary"), Orleans.Concurrency.ReadOnly]

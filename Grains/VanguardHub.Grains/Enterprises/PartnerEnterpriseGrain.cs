@@ -9,24 +9,134 @@ using VanguardHub.Grains.Teams;
 
 namespace VanguardHub.Grains.Enterprises;
 
+/// <summary>
+/// A partner enterprise. Teams tell it of their activities after acknowledging them, so nobody waits on its writes:
+/// what the teams send within <see cref="GatherDelay"/> of each other is counted and stored in one write. It shows
+/// only what it has stored.
+/// </summary>
 internal sealed class PartnerEnterpriseGrain(
     [PersistentState("enterprise", GrainStorage.Name)] IPersistentState<PartnerEnterpriseGrain.State> state,
     Roster roster,
     IOptions<ActivityLogOptions> options,
     TimeProvider clock) : Grain, IPartnerEnterpriseGrain
 {
+    /// <summary>How long a write waits for more to join it: with many teams telling one enterprise, one write instead of several.</summary>
+    internal static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(100);
+
+    private readonly List<PendingChange> _queue = [];
+    private Task? _writing;
+
+    // Set when a write failed: the stored copy may not be the one read; calls are refused until the next activation.
+    private bool _leaving;
     private EnterpriseProfile _profile = null!;
+    private EnterpriseSummary _shown = null!;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _profile = roster.FindEnterprise(this.GetPrimaryKeyString())
             ?? throw new ArgumentException($"No enterprise \"{this.GetPrimaryKeyString()}\" in the roster.");
+        Show();
         return Task.CompletedTask;
     }
 
-    public async Task Record(ImmutableArray<ActivityRecord> activities)
+    /// <summary>Leaving memory gracefully: what was sent to it is stored first.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        var before = Held();
+        if (_writing is { } writing)
+        {
+            await writing.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+    }
+
+    public Task Record(ImmutableArray<ActivityRecord> activities) => Enqueue(() => Count(activities));
+
+    public Task Correct(ImmutableArray<ActivityChange> changes) => Enqueue(() => Follow(changes));
+
+    public Task Replace(EnterpriseTotals totals) => Enqueue(() =>
+    {
+        state.State.Totals = totals;
+        return true;
+    });
+
+    public Task<EnterpriseSummary> GetSummary() => Task.FromResult(_shown);
+
+    public Task<EnterpriseStanding> GetStanding() => Task.FromResult(Standing());
+
+    private Task Enqueue(Func<bool> change)
+    {
+        if (_leaving)
+        {
+            return Task.FromException(new InvalidOperationException($"Enterprise {_profile.Id} is restarting after a failed write; try again."));
+        }
+
+        var pending = new PendingChange(change, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _queue.Add(pending);
+        if (_writing is null || _writing.IsCompleted)
+        {
+            _writing = WriteQueued();
+        }
+
+        return pending.Done.Task;
+    }
+
+    /// <summary>Counts what arrived while it waited and stores it in one write; each caller is answered once that write is stored.</summary>
+    private async Task WriteQueued()
+    {
+        while (_queue.Count > 0)
+        {
+            await Task.Delay(GatherDelay);
+            var batch = _queue.ToList();
+            _queue.Clear();
+            var before = (state.State.Totals, Recent: state.State.Recent.ToList(), state.State.AsOf);
+            try
+            {
+                var changed = false;
+                foreach (var pending in batch)
+                {
+                    changed |= pending.Change();
+                }
+
+                if (changed)
+                {
+                    var keep = options.Value.EffectiveRecentCount;
+                    if (state.State.Recent.Count > keep)
+                    {
+                        state.State.Recent.RemoveRange(keep, state.State.Recent.Count - keep);
+                    }
+
+                    state.State.AsOf = clock.GetUtcNow();
+                    await state.WriteStateAsync();
+                    Show();
+                    GrainFactory.Cached<IStandingRelayGrain>(0).ReportEnterprise(Standing()).Ignore();
+                }
+            }
+            catch (Exception e)
+            {
+                (state.State.Totals, state.State.Recent, state.State.AsOf) = before;
+                _leaving = true;
+                DeactivateOnIdle();
+                foreach (var pending in batch.Concat(_queue))
+                {
+                    pending.Done.TrySetException(e);
+                }
+
+                _queue.Clear();
+                return;
+            }
+
+            foreach (var pending in batch)
+            {
+                pending.Done.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts activities that involved this enterprise. An activity whose team sequence is not newer than the last one
+    /// counted from that team is skipped, so a team may tell again after a crash.
+    /// </summary>
+    private bool Count(ImmutableArray<ActivityRecord> activities)
+    {
         var counted = false;
         foreach (var activity in activities.OrderBy(a => a.Sequence))
         {
@@ -40,25 +150,13 @@ internal sealed class PartnerEnterpriseGrain(
             counted = true;
         }
 
-        if (!counted)
-        {
-            return;
-        }
-
-        var keep = options.Value.EffectiveRecentCount;
-        if (state.State.Recent.Count > keep)
-        {
-            state.State.Recent.RemoveRange(keep, state.State.Recent.Count - keep);
-        }
-
-        state.State.AsOf = clock.GetUtcNow();
-        await Save(before);
+        return counted;
     }
 
-    public async Task Correct(ImmutableArray<ActivityChange> changes)
+    /// <summary>Follows corrections of activities that involved this enterprise before, after, or both; skips them like <see cref="Count"/>.</summary>
+    private bool Follow(ImmutableArray<ActivityChange> changes)
     {
         var me = this.GetPrimaryKeyString();
-        var before = Held();
         var counted = false;
         foreach (var change in changes.OrderBy(c => c.Current.Sequence))
         {
@@ -94,57 +192,26 @@ internal sealed class PartnerEnterpriseGrain(
             counted = true;
         }
 
-        if (counted)
-        {
-            state.State.AsOf = clock.GetUtcNow();
-            await Save(before);
-        }
+        return counted;
     }
 
-    public Task<EnterpriseSummary> GetSummary() => Task.FromResult(new EnterpriseSummary
+    /// <summary>What readers see: the state as last stored, never a batch still being written.</summary>
+    private void Show() => _shown = new EnterpriseSummary
     {
         Profile = _profile,
         Totals = state.State.Totals,
         Recent = [.. state.State.Recent],
         AsOf = state.State.AsOf,
-    });
-
-    public async Task Replace(EnterpriseTotals totals)
-    {
-        var before = Held();
-        state.State.Totals = totals;
-        state.State.AsOf = clock.GetUtcNow();
-        await Save(before);
-    }
-
-    private (EnterpriseTotals Totals, List<ActivityRecord> Recent, DateTimeOffset AsOf) Held() =>
-        (state.State.Totals, [.. state.State.Recent], state.State.AsOf);
-
-    /// <summary>Writes the state; if that fails, the figures go back to what was stored before, so none is shown that was not stored.</summary>
-    private async Task Save((EnterpriseTotals Totals, List<ActivityRecord> Recent, DateTimeOffset AsOf) before)
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            (state.State.Totals, state.State.Recent, state.State.AsOf) = before;
-            DeactivateOnIdle();
-            throw;
-        }
-
-        GrainFactory.Cached<IStandingRelayGrain>(0).ReportEnterprise(Standing()).Ignore();
-    }
-
-    public Task<EnterpriseStanding> GetStanding() => Task.FromResult(Standing());
+    };
 
     private EnterpriseStanding Standing() => new()
     {
         EnterpriseId = _profile.Id,
-        Total = state.State.Totals.Total,
-        AsOf = state.State.AsOf,
+        Total = _shown.Totals.Total,
+        AsOf = _shown.AsOf,
     };
+
+    private sealed record PendingChange(Func<bool> Change, TaskCompletionSource Done);
 
     [GenerateSerializer, Alias("vh.PartnerEnterpriseGrain.State")]
     public sealed class State

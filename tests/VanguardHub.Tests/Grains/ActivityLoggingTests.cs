@@ -155,6 +155,21 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task What_many_teams_tell_one_enterprise_at_about_the_same_time_is_stored_in_a_few_writes()
+    {
+        var teams = Enumerable.Range(1, 20).Select(i => $"sample-{i:00}").ToList();
+        _cluster.Storage.Reset();
+
+        var answers = await Task.WhenAll(teams.Select(team => Team(team).LogActivity(Activity(team, residents: 3, partners: [KfcCoffee]))));
+
+        answers.Should().OnlyContain(a => a.Outcome == LogOutcome.Created);
+        var kfc = await EnterpriseCounting(_cluster.Grains, KfcCoffee, 20);
+        kfc.ByTeam.Keys.Should().BeEquivalentTo(teams);
+        kfc.Total.Outcomes.ResidentsServed.Should().Be(60);
+        _cluster.Storage.WritesByState["enterprise"].Should().BeLessThanOrEqualTo(3, "twenty teams told it within moments of each other");
+    }
+
+    [Fact]
     public async Task The_city_board_sums_every_team_ranks_them_and_numbers_its_snapshots()
     {
         var board = _cluster.Grains.GetGrain<ICityBoardGrain>(CityBoard.Key);
