@@ -5,26 +5,46 @@ using VanguardHub.Contracts.Teams;
 namespace VanguardHub.Silo.Hosting;
 
 /// <summary>
-/// Once the silo is active, brings every team of the roster into memory, in the background. A team tells its partner
-/// enterprises of its activities after acknowledging them; one that stopped before it had told them all carries on
-/// when it is activated, and this way that happens at start-up, not at its next activity.
+/// Soon after the silo is active, brings every team of the roster into memory, in the background. A team tells its
+/// partner enterprises of its activities after acknowledging them; one that stopped before it had told them all
+/// carries on when it is activated, and this way that happens at start-up, not at its next activity. It waits a
+/// moment and wakes one team at a time, so it does not compete with the first requests for the machine.
 /// </summary>
 internal sealed partial class TeamWakeUp(IGrainFactory grains, Roster roster, ILogger<TeamWakeUp> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
+    private static readonly TimeSpan Pause = TimeSpan.FromSeconds(1);
+
+    private readonly CancellationTokenSource _stopping = new();
+
     public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(TeamWakeUp), ServiceLifecycleStage.Active, OnActive, _ => Task.CompletedTask);
+        lifecycle.Subscribe(nameof(TeamWakeUp), ServiceLifecycleStage.Active, OnActive, OnStop);
 
     private Task OnActive(CancellationToken cancellationToken)
     {
-        _ = WakeAll();
+        _ = WakeAll(_stopping.Token);
         return Task.CompletedTask;
     }
 
-    private async Task WakeAll()
+    private Task OnStop(CancellationToken cancellationToken)
+    {
+        _stopping.Cancel();
+        return Task.CompletedTask;
+    }
+
+    private async Task WakeAll(CancellationToken stopping)
     {
         try
         {
-            await Task.WhenAll(roster.Teams.Select(t => grains.GetGrain<IServiceTeamGrain>(t.Id).GetStanding()));
+            await Task.Delay(Pause, stopping);
+            foreach (var team in roster.Teams)
+            {
+                stopping.ThrowIfCancellationRequested();
+                await grains.GetGrain<IServiceTeamGrain>(team.Id).GetStanding();
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The silo is stopping.
         }
         catch (Exception e)
         {
