@@ -532,6 +532,7 @@ internal sealed partial class ServiceTeamGrain(
         // The enterprises' figures are rebuilt from the logs next; what they have not heard of is in those logs.
         await Told();
         State.Untold.Clear();
+        _tellable = 0;
         _untoldGeneration++;
         await WriteTeam();
         ReportStanding();
