@@ -87,7 +87,6 @@ internal sealed class PartnerEnterpriseGrain(
             await Task.Delay(GatherDelay);
             var batch = _queue.ToList();
             _queue.Clear();
-            var before = (state.State.Totals, Recent: state.State.Recent.ToList(), state.State.AsOf);
             try
             {
                 var changed = false;
@@ -112,7 +111,8 @@ internal sealed class PartnerEnterpriseGrain(
             }
             catch (Exception e)
             {
-                (state.State.Totals, state.State.Recent, state.State.AsOf) = before;
+                // Back to what was last stored, which is what readers are shown.
+                (state.State.Totals, state.State.Recent, state.State.AsOf) = (_shown.Totals, [.. _shown.Recent], _shown.AsOf);
                 _leaving = true;
                 DeactivateOnIdle();
                 foreach (var pending in batch.Concat(_queue))
