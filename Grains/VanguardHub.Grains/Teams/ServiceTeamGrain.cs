@@ -63,7 +63,13 @@ internal sealed partial class ServiceTeamGrain(
     /// </summary>
     internal const int PendingLimit = 64;
 
-    private string TeamId => this.GetPrimaryKeyString();
+    // The texts this team's records repeat, one instance each, so that a state carries each once.
+    private readonly SharedStrings _strings = new();
+
+    // The key decoded once: GetPrimaryKeyString makes a new string at every call.
+    private string? _teamId;
+
+    private string TeamId => _teamId ??= _strings.Share(this.GetPrimaryKeyString());
 
     private TeamState State => state.State;
 
@@ -189,12 +195,14 @@ internal sealed partial class ServiceTeamGrain(
         var sequence = State.LogLength;
         var planned = distinct.Select(request =>
         {
-            var monthKey = BeijingTime.MonthKeyOf(request.Activity.OccurredAt);
+            var activity = _strings.Share(request.Activity);
+            var monthKey = _strings.Share(BeijingTime.MonthKeyOf(activity.OccurredAt));
             var (chunks, fill) = fills.GetValueOrDefault(monthKey);
             var index = chunks == 0 ? 0 : fill >= _options.EffectiveChunkCapacity ? chunks : chunks - 1;
             fills[monthKey] = index == chunks ? (chunks + 1, 1) : (chunks, fill + 1);
-            var record = request.Activity with { RecordedAt = now, Sequence = sequence++ };
-            return (Location: ActivityLocation.Of(request.Activity), Record: record, ChunkKey: ActivityLogKeys.Chunk(TeamId, monthKey, index));
+            var record = activity with { RecordedAt = now, Sequence = sequence++ };
+            var location = new ActivityLocation { ActivityId = activity.Id, TeamId = TeamId, MonthKey = monthKey, Fingerprint = ActivityLocation.FingerprintOf(activity) };
+            return (Location: location, Record: record, ChunkKey: _strings.Share(ActivityLogKeys.Chunk(TeamId, monthKey, index)));
         }).ToList();
 
         var claimed = await GrainFactory.Cached<IActivityIndexGrain>(ActivityIndex.Key).Claim([.. planned.Select(p => p.Location)]);
@@ -330,7 +338,7 @@ internal sealed partial class ServiceTeamGrain(
             next = current with { Voided = true, VoidReason = correction.VoidReason };
         }
 
-        next = next with
+        next = _strings.Share(next with
         {
             Id = current.Id,
             TeamId = TeamId,
@@ -338,12 +346,12 @@ internal sealed partial class ServiceTeamGrain(
             Sequence = State.LogLength,
             RevisedAt = now,
             RecordedBy = correction.Actor,
-        };
+        });
 
         var monthKey = BeijingTime.MonthKeyOf(next.OccurredAt);
         var month = State.Months[monthKey];
         var index = month.LastChunkFill >= _options.EffectiveChunkCapacity ? month.Chunks : month.Chunks - 1;
-        var chunkKey = ActivityLogKeys.Chunk(TeamId, monthKey, index);
+        var chunkKey = _strings.Share(ActivityLogKeys.Chunk(TeamId, monthKey, index));
         if (index >= month.Chunks)
         {
             month.Chunks = index + 1;

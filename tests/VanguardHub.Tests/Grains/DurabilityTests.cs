@@ -74,6 +74,44 @@ public abstract class DurabilityTests(ITestOutputHelper output, StoredHistory hi
     }
 
     [Fact]
+    public async Task A_team_write_carries_the_texts_its_records_repeat_once()
+    {
+        // As each request's JSON brings them: every record with its own copies of the team, domain, district,
+        // recorder and partner.
+        static string Copy(string text) => new(text.AsSpan());
+        const string recorder = "token:leader of the Dianchi team";
+        var team = history.Cluster.Grains.GetGrain<IServiceTeamGrain>(Dianchi);
+        for (var i = 0; i < 12; i++)
+        {
+            var activity = Activity(Copy(Dianchi), occurredAt: BeijingNow.AddSeconds(-i), domain: Copy("ecology"), district: Copy("chenggong"), partners: [Copy(KfcCoffee)])
+                with { RecordedBy = Copy(recorder) };
+            (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+        }
+
+        var stored = history.Cluster.Storage.Latest("team", team.GetGrainId());
+        stored.Should().NotBeNull();
+        var summary = await team.GetSummary();
+        summary.Recent.Should().HaveCount(10).And.OnlyContain(a => a.RecordedBy == recorder && a.Partners.SequenceEqual(new[] { KfcCoffee }));
+
+        // The records awaiting their chunk are in that write, yet each of these texts is in it once.
+        Occurrences(stored!, recorder).Should().Be(1);
+        Occurrences(stored!, KfcCoffee).Should().Be(1);
+    }
+
+    private static int Occurrences(byte[] stored, string text)
+    {
+        var needle = System.Text.Encoding.UTF8.GetBytes(text);
+        var count = 0;
+        for (var at = stored.AsSpan().IndexOf(needle); at >= 0; count++)
+        {
+            var next = stored.AsSpan(at + needle.Length).IndexOf(needle);
+            at = next < 0 ? -1 : at + needle.Length + next;
+        }
+
+        return count;
+    }
+
+    [Fact]
     public async Task The_timeline_pages_and_filters_correctly_over_ten_thousand_activities()
     {
         var team = history.Cluster.Grains.GetGrain<IServiceTeamGrain>(StoredHistory.Team);

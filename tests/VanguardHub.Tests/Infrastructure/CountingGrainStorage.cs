@@ -12,6 +12,7 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
 {
     private readonly ConcurrentDictionary<string, long> _bytes = new();
     private readonly ConcurrentDictionary<string, int> _writes = new();
+    private readonly ConcurrentDictionary<(string State, GrainId Grain), byte[]> _latest = new();
 
     /// <summary>Grain state names ("team", "chunk", ...) whose writes fail while present.</summary>
     public ConcurrentDictionary<string, bool> FailingStates { get; } = new();
@@ -22,6 +23,9 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
 
     /// <summary>Writes per grain state name since the last reset.</summary>
     public IReadOnlyDictionary<string, int> WritesByState => _writes;
+
+    /// <summary>The bytes of the latest write of one grain's state, as the storage serializer makes them.</summary>
+    public byte[]? Latest(string stateName, GrainId grainId) => _latest.GetValueOrDefault((stateName, grainId));
 
     public void Reset()
     {
@@ -51,7 +55,9 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
 
         await inner.WriteStateAsync(stateName, grainId, grainState);
         _writes.AddOrUpdate(stateName, 1, (_, n) => n + 1);
-        _bytes.AddOrUpdate(stateName, serializer.Serialize(grainState.State).Length, (_, sum) => sum + serializer.Serialize(grainState.State).Length);
+        var bytes = serializer.Serialize(grainState.State).ToArray();
+        _latest[(stateName, grainId)] = bytes;
+        _bytes.AddOrUpdate(stateName, bytes.Length, (_, sum) => sum + bytes.Length);
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
