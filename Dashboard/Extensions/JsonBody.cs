@@ -19,6 +19,9 @@ internal static class JsonBody
     /// </summary>
     private static readonly ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> StrictOptions = [];
 
+    /// <summary>How deeply a body may nest; the API's bodies need a few levels.</summary>
+    private const int MaxDepth = 16;
+
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
         where T : class
     {
@@ -39,27 +42,20 @@ internal static class JsonBody
         }
 
         var configured = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        var options = StrictOptions.GetValue(configured, o => new JsonSerializerOptions(o) { NumberHandling = JsonNumberHandling.Strict });
+        var options = StrictOptions.GetValue(configured, o => new JsonSerializerOptions(o)
+        {
+            NumberHandling = JsonNumberHandling.Strict,
+            AllowDuplicateProperties = false,
+            MaxDepth = MaxDepth,
+        });
         T? value;
         try
         {
-            // Parse first, so that "not JSON at all" is told apart from "JSON of the wrong shape".
-            using var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 16 });
-            value = document.Deserialize<T>(options);
-        }
-        catch (JsonException e) when (e.Path is null || e.Path == "$")
-        {
-            return (null, Problems.Invalid("body", e.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase)
-                ? "The body names a field twice."
-                : "The body is not valid JSON."));
+            value = JsonSerializer.Deserialize<T>(buffer.AsSpan(0, length), options);
         }
         catch (JsonException e)
         {
-            return (null, Problems.Invalid(FieldOf(e.Path), e.Message.Contains("could not be mapped", StringComparison.Ordinal)
-                ? "There is no such field."
-                : e.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase)
-                    ? "This field is named twice."
-                    : "This value has the wrong type or is out of range."));
+            return (null, Explain(buffer.AsMemory(0, length), e));
         }
         finally
         {
@@ -67,6 +63,31 @@ internal static class JsonBody
         }
 
         return value is null ? (null, Problems.Invalid("body", "A JSON object is required.")) : (value, null);
+    }
+
+    /// <summary>
+    /// What was wrong with a body the serializer refused: parsed again on its own, so that "not JSON at all" (or a
+    /// field named twice anywhere) is told apart from "JSON of the wrong shape", which names the field. Bodies that
+    /// are read well are parsed once.
+    /// </summary>
+    private static IResult Explain(ReadOnlyMemory<byte> body, JsonException refused)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = MaxDepth });
+        }
+        catch (JsonException e)
+        {
+            return Problems.Invalid("body", e.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase)
+                ? "The body names a field twice."
+                : "The body is not valid JSON.");
+        }
+
+        return refused.Path is null || refused.Path == "$"
+            ? Problems.Invalid("body", "The body is not valid JSON.")
+            : Problems.Invalid(FieldOf(refused.Path), refused.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                ? "There is no such field."
+                : "This value has the wrong type or is out of range.");
     }
 
     /// <summary>"$.outcomes.residentsServed" → "outcomes.residentsServed"; the document itself → "body".</summary>
