@@ -20,6 +20,12 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
             Directory.CreateDirectory(folder);
         }
 
+        // Before the first connection opens: every connection then commits without syncing, for the group commit.
+        if (!SqliteConnectionSetup.Register())
+        {
+            LogSyncSettingRefused(logger);
+        }
+
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
 
@@ -127,4 +133,7 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schema step {Engine}/{Step} applied")]
     private static partial void LogApplied(ILogger logger, string engine, string step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQLite refused the per-connection setup: each write syncs the write-ahead log itself (synchronous=FULL), which is as safe and slower")]
+    private static partial void LogSyncSettingRefused(ILogger logger);
 }

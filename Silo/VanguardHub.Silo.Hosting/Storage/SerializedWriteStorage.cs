@@ -32,6 +32,11 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? 
     public static IGrainStorage Create(IServiceProvider services, string name)
     {
         var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        if (!options.IsPostgreSql)
+        {
+            SqliteConnectionSetup.Register();
+        }
+
         return new SerializedWriteStorage(
             AdoNetGrainStorageFactory.Create(services, name),
             options.IsPostgreSql ? null : WalGroupSync.ForDatabase(options.SqlitePath, TimeSpan.FromMilliseconds(options.SyncDelayMilliseconds)),

@@ -1,6 +1,9 @@
 using Microsoft.Data.Sqlite;
+using VanguardHub.Contracts.Activities;
+using VanguardHub.Contracts.Teams;
 using VanguardHub.Silo.Hosting.Storage;
 using VanguardHub.Tests.Infrastructure;
+using static VanguardHub.Tests.Infrastructure.TestData;
 
 namespace VanguardHub.Tests.Grains;
 
@@ -70,6 +73,38 @@ public sealed class GroupCommitTests : IDisposable
         var write = () => sync.AfterCommitAsync();
 
         await write.Should().ThrowAsync<IOException>();
+    }
+
+    [Fact]
+    public async Task Connections_to_the_store_commit_without_syncing_and_a_write_is_one_statement()
+    {
+        await using (var cluster = await GrainCluster.StartAsync(_folder.Path))
+        {
+            (await cluster.Grains.GetGrain<IServiceTeamGrain>(RedPomegranate).LogActivity(Activity(RedPomegranate))).Outcome.Should().Be(LogOutcome.Created);
+        }
+
+        // Any connection this process opens, as the provider's pooled ones: NORMAL (1), not SQLite's default FULL (2).
+        await using var connection = new SqliteConnection(new StorageOptions { DataDirectory = _folder.Path }.SqliteConnectionString);
+        await connection.OpenAsync();
+        await using var setting = connection.CreateCommand();
+        setting.CommandText = "PRAGMA synchronous;";
+        Convert.ToInt32(await setting.ExecuteScalarAsync()).Should().Be(1);
+
+        await using var queries = connection.CreateCommand();
+        queries.CommandText = "SELECT QueryText FROM OrleansQuery WHERE QueryKey IN ('WriteToStorageKey', 'ClearStorageKey') ORDER BY QueryKey;";
+        var texts = new List<string>();
+        await using (var reader = await queries.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                texts.Add(reader.GetString(0));
+            }
+        }
+
+        texts.Should().HaveCount(2).And.OnlyContain(t => !t.Contains("PRAGMA", StringComparison.OrdinalIgnoreCase));
+        texts.Should().SatisfyRespectively(
+            clear => clear.Should().StartWith("UPDATE OrleansStorage"),
+            write => write.Should().StartWith("INSERT INTO OrleansStorage"));
     }
 
     [Fact]
