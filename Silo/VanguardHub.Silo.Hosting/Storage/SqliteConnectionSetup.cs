@@ -16,16 +16,8 @@ internal static unsafe partial class SqliteConnectionSetup
 {
     private const int SqliteOk = 0;
 
-    private static int _registered;
-
-    /// <summary>Registers the hook, once per process, before the first connection opens. False if SQLite refused it.</summary>
-    public static bool Register()
+    private static readonly Lazy<bool> Registered = new(() =>
     {
-        if (Interlocked.Exchange(ref _registered, 1) == 1)
-        {
-            return true;
-        }
-
         try
         {
             return Native.AutoExtension(&OnOpen) == SqliteOk;
@@ -34,7 +26,10 @@ internal static unsafe partial class SqliteConnectionSetup
         {
             return false;
         }
-    }
+    });
+
+    /// <summary>Registers the hook, once per process, before the first connection opens. False if SQLite refused it.</summary>
+    public static bool Register() => Registered.Value;
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int OnOpen(nint connection, nint* errorMessage, nint api)
