@@ -24,7 +24,10 @@ internal static class PushScenario
         using var _ = walls;
         Console.WriteLine($"connected {connected} of {settings.Walls} walls");
 
-        using var client = credentials.AdminClient();
+        // Connections are bounded, as ingest's clients are: at a fixed rate, a service that falls behind for a few
+        // seconds (a fresh one compiling its hot paths) would otherwise be sent a new connection for every request
+        // still unanswered, thousands of them, which the rest of the run then carries.
+        using var client = credentials.AdminClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 });
         var teams = (await client.GetFromJsonAsync<JsonElement>("/api/teams")).EnumerateArray().Select(t => t.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
 
         // As in ingest, the figures are taken after a warm-up of the same load: a fresh service spends its first
