@@ -35,7 +35,7 @@ internal static unsafe partial class SqliteConnectionSetup
     private static int OnOpen(nint connection, nint* errorMessage, nint api)
     {
         // What fails here leaves the connection on FULL; it must not stop the connection from opening.
-        Native.Exec(connection, "PRAGMA synchronous = NORMAL;"u8, 0, 0, 0);
+        Native.CommitWithoutSync(connection);
         return SqliteOk;
     }
 
@@ -50,12 +50,12 @@ internal static unsafe partial class SqliteConnectionSetup
         [LibraryImport(Library, EntryPoint = "sqlite3_exec")]
         private static partial int Exec(nint connection, byte* sql, nint callback, nint argument, nint errorMessage);
 
-        public static int Exec(nint connection, ReadOnlySpan<byte> sql, nint callback, nint argument, nint errorMessage)
+        public static int CommitWithoutSync(nint connection)
         {
-            // The literal's bytes end in a NUL in memory, as sqlite3_exec needs; the span's length does not count it.
-            fixed (byte* text = sql)
+            // A UTF-8 literal's bytes end in a NUL in memory, as sqlite3_exec needs (the span's length leaves it out).
+            fixed (byte* text = "PRAGMA synchronous = NORMAL;"u8)
             {
-                return Exec(connection, text, callback, argument, errorMessage);
+                return Exec(connection, text, 0, 0, 0);
             }
         }
     }
