@@ -77,8 +77,7 @@ public abstract class DurabilityTests(ITestOutputHelper output, StoredHistory hi
     public async Task A_team_write_carries_the_texts_its_records_repeat_once()
     {
         // As each request's JSON brings them: every record with its own copies of the team, domain, district,
-        // recorder and partner.
-        // A team no other test here logs for, so that every record in its write is one of these.
+        // recorder and partner; for a team no other test here logs for, so that every record in its write is one of these.
         static string Copy(string text) => new(text.AsSpan());
         const string recorder = "token:leader of the key enterprises team";
         var team = history.Cluster.Grains.GetGrain<IServiceTeamGrain>(KeyEnterprises);
