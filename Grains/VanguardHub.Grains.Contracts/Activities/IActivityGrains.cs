@@ -39,11 +39,14 @@ public sealed record ActivityLocation
     /// <summary>The first 64 bits of the content fingerprint of the activity as first sent.</summary>
     [Id(3)] public required long Fingerprint { get; init; }
 
-    public static ActivityLocation Of(ActivityRecord activity) => new()
+    public static ActivityLocation Of(ActivityRecord activity) => Of(activity, Catalog.BeijingTime.MonthKeyOf(activity.OccurredAt));
+
+    /// <summary>Where <paramref name="activity"/> belongs, with its month key as the caller already holds it.</summary>
+    public static ActivityLocation Of(ActivityRecord activity, string monthKey) => new()
     {
         ActivityId = activity.Id,
         TeamId = activity.TeamId,
-        MonthKey = Catalog.BeijingTime.MonthKeyOf(activity.OccurredAt),
+        MonthKey = monthKey,
         Fingerprint = FingerprintOf(activity),
     };
 

@@ -201,8 +201,7 @@ internal sealed partial class ServiceTeamGrain(
             var index = chunks == 0 ? 0 : fill >= _options.EffectiveChunkCapacity ? chunks : chunks - 1;
             fills[monthKey] = index == chunks ? (chunks + 1, 1) : (chunks, fill + 1);
             var record = activity with { RecordedAt = now, Sequence = sequence++ };
-            var location = new ActivityLocation { ActivityId = activity.Id, TeamId = TeamId, MonthKey = monthKey, Fingerprint = ActivityLocation.FingerprintOf(activity) };
-            return (Location: location, Record: record, ChunkKey: _strings.Share(ActivityLogKeys.Chunk(TeamId, monthKey, index)));
+            return (Location: ActivityLocation.Of(activity, monthKey), Record: record, ChunkKey: _strings.Share(ActivityLogKeys.Chunk(TeamId, monthKey, index)));
         }).ToList();
 
         var claimed = await GrainFactory.Cached<IActivityIndexGrain>(ActivityIndex.Key).Claim([.. planned.Select(p => p.Location)]);
