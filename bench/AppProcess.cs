@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
+using VanguardHub.Tests.Infrastructure;
 
 namespace VanguardHub.Bench;
 
@@ -104,7 +104,7 @@ internal sealed class AppProcess : IDisposable
     /// <summary>Starts the app without waiting for it, for measuring its start-up.</summary>
     /// <param name="store">A prepared data directory: the app runs on a copy of it, deleted afterwards.</param>
     public static AppProcess Launch(IReadOnlyDictionary<string, string>? settings = null, string? store = null) =>
-        new(FreePort(), settings ?? new Dictionary<string, string>(), store);
+        new(FreePorts.Next(), settings ?? new Dictionary<string, string>(), store);
 
     /// <summary>
     /// Runs one of the app's commands (such as generate-history) to its end, each line it prints forwarded to this
@@ -165,8 +165,8 @@ internal sealed class AppProcess : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(DashboardDll)!, "..", "..", "..")),
         };
-        info.Environment["Orleans__SiloPort"] = FreePort().ToString();
-        info.Environment["Orleans__GatewayPort"] = FreePort().ToString();
+        info.Environment["Orleans__SiloPort"] = FreePorts.Next().ToString();
+        info.Environment["Orleans__GatewayPort"] = FreePorts.Next().ToString();
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         return info;
     }
@@ -196,13 +196,5 @@ internal sealed class AppProcess : IDisposable
         {
             CopyDirectory(directory, Path.Combine(target, Path.GetFileName(directory)));
         }
-    }
-
-    /// <summary>A TCP port on 127.0.0.1 that nothing listens on now.</summary>
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

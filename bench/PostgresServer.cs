@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VanguardHub.Tests.Infrastructure;
 
 namespace VanguardHub.Bench;
 
@@ -20,7 +21,7 @@ internal sealed class PostgresServer : IDisposable
     public static PostgresServer Start()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"vanguardhub-bench-pg-{Guid.NewGuid():N}");
-        var (exit, output) = Run("start", folder, AppProcess.FreePort().ToString());
+        var (exit, output) = Run("start", folder, FreePorts.Next().ToString());
         if (exit != 0)
         {
             throw new InvalidOperationException($"scripts/postgres.sh could not start PostgreSQL:\n{output}");
