@@ -40,7 +40,7 @@ public sealed class StoreLayoutTests : IDisposable
             .Should().BeGreaterThan(4096, "the team's state would not fit in a page of SQLite's default size");
 
         // The log emptied, then the largest state rewritten one byte longer, as a team's next write grows it.
-        await ScalarAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+        (await ScalarAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE);")).Should().Be(0, "no other connection holds the log");
         await ScalarAsync(connection, """
             UPDATE OrleansStorage SET PayloadBinary = PayloadBinary || x'00', Version = Version + 1
             WHERE rowid = (SELECT rowid FROM OrleansStorage ORDER BY LENGTH(PayloadBinary) DESC LIMIT 1);

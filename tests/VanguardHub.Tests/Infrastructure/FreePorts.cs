@@ -7,10 +7,10 @@ internal static class FreePorts
     private static int _cursor = Range.First + Random.Shared.Next(Range.Last - Range.First);
 
     /// <summary>
-    /// A port nobody listens on right now, for silos and web hosts started by tests and the benchmark. Ports come from below the range
-    /// the kernel picks outgoing connections' local ports from, so none is taken by a connection between the moment it
-    /// is handed out and the moment its host binds it (a three-node test hands out nine before its nodes start), and
-    /// none is handed out twice in a run.
+    /// A port nobody listens on right now, for silos and web hosts started by tests and by the benchmark. Ports come
+    /// from below the range the kernel picks outgoing connections' local ports from, so none is taken by a connection
+    /// between the moment it is handed out and the moment its host binds it (a three-node test hands out nine before
+    /// its nodes start), and none is handed out twice in a run.
     /// </summary>
     public static int Next()
     {
