@@ -41,10 +41,15 @@ public sealed class StoreLayoutTests : IDisposable
 
         // The log emptied, then the largest state rewritten one byte longer, as a team's next write grows it.
         (await ScalarAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE);")).Should().Be(0, "no other connection holds the log");
-        await ScalarAsync(connection, """
-            UPDATE OrleansStorage SET PayloadBinary = PayloadBinary || x'00', Version = Version + 1
-            WHERE rowid = (SELECT rowid FROM OrleansStorage ORDER BY LENGTH(PayloadBinary) DESC LIMIT 1);
-            """);
+        await using (var grow = connection.CreateCommand())
+        {
+            grow.CommandText = """
+                UPDATE OrleansStorage SET PayloadBinary = PayloadBinary || x'00', Version = Version + 1
+                WHERE rowid = (SELECT rowid FROM OrleansStorage ORDER BY LENGTH(PayloadBinary) DESC LIMIT 1);
+                """;
+            await grow.ExecuteNonQueryAsync();
+        }
+
         const int LogHeader = 32, FrameHeader = 24;
         var frames = (new FileInfo(options.SqlitePath + "-wal").Length - LogHeader) / (pageSize + FrameHeader);
         frames.Should().Be(1, "the state is in its row's page, with no overflow pages to free and take anew");
