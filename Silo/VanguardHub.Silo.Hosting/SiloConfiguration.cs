@@ -158,6 +158,10 @@ public static class SiloConfiguration
             options.GrainStorageSerializer = sp.GetRequiredService<StoredFormSerializer>();
         }));
         services.AddSingleton<StoredFormSerializer>();
+        services.AddSingleton<StoreWriter>();
+        services.AddSingleton<StoreJournal>();
+        services.AddSingleton<IJournal>(sp => sp.GetRequiredService<StoreJournal>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StoreJournal>());
         services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) => SerializedWriteStorage.Create(sp, GrainStorage.Name));
         return silo;
     }

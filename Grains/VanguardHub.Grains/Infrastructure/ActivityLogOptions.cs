@@ -25,12 +25,21 @@ public sealed class ActivityLogOptions
     /// </summary>
     public int HeldDays { get; set; } = 31;
 
+    /// <summary>
+    /// How many batches a team stores as entries of its journal before it writes its whole state again (default 16;
+    /// 1: after every batch). A journal entry holds the batch's records alone, and the store writes the entries of
+    /// many teams together; an activation applies the entries written since the state to it.
+    /// </summary>
+    public int CheckpointEvery { get; set; } = 16;
+
     // Grains clamp whatever was configured, so a bad setting cannot make writes unbounded.
     internal int EffectiveChunkCapacity => Math.Clamp(ChunkCapacity, 8, 1024);
 
     internal int EffectiveRecentCount => Math.Clamp(RecentCount, 1, 100);
 
     internal int EffectiveDailyWindowDays => Math.Clamp(DailyWindowDays, 31, 400);
+
+    internal int EffectiveCheckpointEvery => Math.Clamp(CheckpointEvery, 1, 1000);
 
     internal int EffectiveHeldDays => Math.Clamp(HeldDays, 7, EffectiveDailyWindowDays);
 }

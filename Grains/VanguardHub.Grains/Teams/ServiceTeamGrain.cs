@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using Orleans.Storage;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
@@ -22,10 +23,18 @@ namespace VanguardHub.Grains.Teams;
 /// write and any chunk that was due are stored; the enterprises are told right after, from a list stored with the
 /// count (<see cref="TeamState.Untold"/>), so a crash in between delays their figures and loses nothing.
 /// </summary>
+/// <remarks>
+/// The team's write for a batch is an entry of its journal (<see cref="TeamChange"/>: the batch's records), which the
+/// store writes together with other teams' entries; the whole state is written every
+/// <see cref="ActivityLogOptions.CheckpointEvery"/> entries and when the team leaves memory, and an activation applies
+/// the entries written since to the state it reads, through the same code that applied them the first time.
+/// </remarks>
 internal sealed partial class ServiceTeamGrain(
     [PersistentState("team", GrainStorage.Name)] IPersistentState<TeamState> state,
     [PersistentState(EarlierDays.StateName, GrainStorage.Name)] IPersistentState<EarlierDays> earlierDays,
     Roster roster,
+    IJournal journal,
+    Serializer serializer,
     IOptions<ActivityLogOptions> options,
     TimeProvider clock,
     ILogger<ServiceTeamGrain> logger) : Grain, IServiceTeamGrain
@@ -71,11 +80,18 @@ internal sealed partial class ServiceTeamGrain(
 
     private string TeamId => _teamId ??= _strings.Share(this.GetPrimaryKeyString());
 
+    // The number the team's next journal entry takes; the state stored last includes those before State.JournalNext.
+    private long _journalNext;
+    private string? _journalStream;
+
+    private string JournalStream => _journalStream ??= "team/" + TeamId;
+
     private TeamState State => state.State;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _profile = roster.FindTeam(TeamId) ?? throw new ArgumentException($"No team \"{TeamId}\" in the roster.");
+        await Replay();
         if (State.PendingAppends.Count > 0)
         {
             await CompletePendingAppends();
@@ -85,13 +101,71 @@ internal sealed partial class ServiceTeamGrain(
         StartTelling();
     }
 
-    /// <summary>Leaving memory gracefully: finishes telling the enterprises, unless that fails (the next activation tries again).</summary>
+    /// <summary>
+    /// Leaving memory gracefully: finishes telling the enterprises, unless that fails (the next activation tries again),
+    /// and writes the state if the journal holds entries past it, so that the next activation has none to apply.
+    /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _stopTelling.Cancel();
         if (_telling is { } telling)
         {
             await telling.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+
+        if (_leaving || _journalNext == State.JournalNext)
+        {
+            return;
+        }
+
+        try
+        {
+            await _writer.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_leaving && _journalNext > State.JournalNext)
+            {
+                await Checkpoint();
+            }
+        }
+        catch (Exception e)
+        {
+            // The journal still holds every entry: the next activation applies them.
+            LogCheckpointFailed(logger, e, TeamId);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>Applies the journal's entries written after the stored state, in their order.</summary>
+    private async Task Replay()
+    {
+        _journalNext = State.JournalNext;
+        var entries = await journal.Read(JournalStream, State.JournalNext);
+        foreach (var entry in entries)
+        {
+            if (entry.Number != _journalNext)
+            {
+                throw new InvalidOperationException($"Team {TeamId}: journal entry {_journalNext} is missing (found {entry.Number} next).");
+            }
+
+            var change = serializer.Deserialize<TeamChange>(entry.Payload)
+                ?? throw new InvalidOperationException($"Team {TeamId}: journal entry {entry.Number} is empty.");
+            Apply(change with { Appends = [.. change.Appends.Select(a => a with { Record = _strings.Share(a.Record!) })] });
+            _journalNext++;
+        }
+
+        if (entries.Count > 0)
+        {
+            LogReplayed(logger, TeamId, entries.Count);
         }
     }
 
@@ -155,6 +229,7 @@ internal sealed partial class ServiceTeamGrain(
                     ThrowIfLeaving();
                     await WriteBatch(batch);
                     await SetAsideEarlierDays();
+                    await CheckpointIfDue();
                 }
                 catch (Exception e)
                 {
@@ -234,15 +309,11 @@ internal sealed partial class ServiceTeamGrain(
 
         if (fresh.Count > 0)
         {
-            foreach (var (record, chunkKey) in fresh)
+            await Store(new TeamChange
             {
-                Count(record, chunkKey);
-            }
-
-            State.LogLength = sequence;
-            State.PendingAppends.AddRange(fresh.Select(f => new PendingAppend { ActivityId = f.Record.Id, ChunkKey = f.ChunkKey, Record = f.Record }));
-            State.Untold.AddRange(fresh.Where(f => !f.Record.Partners.IsDefaultOrEmpty).Select(f => new UntoldChange { Record = f.Record }));
-            await WriteTeam();
+                LogLength = sequence,
+                Appends = [.. fresh.Select(f => new PendingAppend { ActivityId = f.Record.Id, ChunkKey = f.ChunkKey, Record = f.Record })],
+            });
 
             await WriteDueChunks();
             ReportStanding();
@@ -274,6 +345,7 @@ internal sealed partial class ServiceTeamGrain(
             ThrowIfLeaving();
             var result = await CorrectUnderLock(correction);
             await SetAsideEarlierDays();
+            await CheckpointIfDue();
             return result;
         }
         catch
@@ -351,45 +423,11 @@ internal sealed partial class ServiceTeamGrain(
         var month = State.Months[monthKey];
         var index = month.LastChunkFill >= _options.EffectiveChunkCapacity ? month.Chunks : month.Chunks - 1;
         var chunkKey = _strings.Share(ActivityLogKeys.Chunk(TeamId, monthKey, index));
-        if (index >= month.Chunks)
+        await Store(new TeamChange
         {
-            month.Chunks = index + 1;
-            month.LastChunkFill = 0;
-        }
-
-        month.LastChunkFill++;
-        var windowStart = WindowStart();
-        Hold(current);
-        Hold(next);
-        State.Aggregates = Aggregation.Remove(State.Aggregates, current, windowStart);
-        if (next.Voided)
-        {
-            month.Activities--;
-        }
-        else
-        {
-            State.Aggregates = Aggregation.Add(State.Aggregates, next, windowStart);
-        }
-
-        var shown = State.Recent.FindIndex(a => a.Id == next.Id);
-        if (shown >= 0)
-        {
-            State.Recent.RemoveAt(shown);
-            if (!next.Voided)
-            {
-                State.Recent.Insert(shown, next);
-            }
-        }
-
-        State.LogLength++;
-        State.AsOf = now;
-        State.PendingAppends.Add(new PendingAppend { ActivityId = next.Id, ChunkKey = chunkKey, Record = next, Previous = current });
-        if (!current.Partners.IsDefaultOrEmpty || !next.Partners.IsDefaultOrEmpty)
-        {
-            State.Untold.Add(new UntoldChange { Record = next, Previous = current });
-        }
-
-        await WriteTeam();
+            LogLength = State.LogLength + 1,
+            Appends = [new PendingAppend { ActivityId = next.Id, ChunkKey = chunkKey, Record = next, Previous = current }],
+        });
 
         await WriteDueChunks();
         ReportStanding();
@@ -541,7 +579,7 @@ internal sealed partial class ServiceTeamGrain(
         State.Untold.Clear();
         _tellable = 0;
         _untoldGeneration++;
-        await WriteTeam();
+        await Checkpoint();
         ReportStanding();
         LogRebuilt(logger, TeamId, log.Count);
         return AuditOf(log);
@@ -570,6 +608,103 @@ internal sealed partial class ServiceTeamGrain(
             ByPartner = byPartner,
             Consistent = Aggregation.SameFigures(fromLog, held, windowStart) && log.Count == State.Months.Values.Sum(m => m.Activities),
         };
+    }
+
+    /// <summary>
+    /// Counts a batch's records (or a correction) in the held state: as a batch is stored, and as an activation
+    /// applies the journal's entries written since the stored state.
+    /// </summary>
+    private void Apply(TeamChange change)
+    {
+        foreach (var append in change.Appends)
+        {
+            var record = append.Record!;
+            if (append.Previous is { } previous)
+            {
+                Correct(previous, record, append.ChunkKey);
+            }
+            else
+            {
+                Count(record, append.ChunkKey);
+            }
+
+            State.PendingAppends.Add(append);
+            if (!record.Partners.IsDefaultOrEmpty || append.Previous is { Partners.IsDefaultOrEmpty: false })
+            {
+                State.Untold.Add(new UntoldChange { Record = record, Previous = append.Previous });
+            }
+        }
+
+        State.LogLength = Math.Max(State.LogLength, change.LogLength);
+    }
+
+    /// <summary>Applies the change and stores it as the team's next journal entry; durable when this completes.</summary>
+    private async Task Store(TeamChange change)
+    {
+        Apply(change);
+        await journal.Append(JournalStream, _journalNext, serializer.SerializeToArray(change));
+        _journalNext++;
+        _tellable = State.Untold.Count;
+    }
+
+    private Task CheckpointIfDue() =>
+        _journalNext - State.JournalNext >= _options.EffectiveCheckpointEvery ? Checkpoint() : Task.CompletedTask;
+
+    /// <summary>Writes the whole state, which then includes every journal entry so far; the journal lets go of them.</summary>
+    private async Task Checkpoint()
+    {
+        var included = State.JournalNext;
+        State.JournalNext = _journalNext;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            State.JournalNext = included;
+            throw;
+        }
+
+        _tellable = State.Untold.Count;
+        journal.Forget(JournalStream, State.JournalNext);
+    }
+
+    /// <summary>A correction's change to the held state: the new revision goes to its month's current chunk and replaces the old one in the figures.</summary>
+    private void Correct(ActivityRecord current, ActivityRecord next, string chunkKey)
+    {
+        var month = State.Months[BeijingTime.MonthKeyOf(next.OccurredAt)];
+        var index = ActivityLogKeys.IndexOf(chunkKey);
+        if (index >= month.Chunks)
+        {
+            month.Chunks = index + 1;
+            month.LastChunkFill = 0;
+        }
+
+        month.LastChunkFill++;
+        var windowStart = WindowStart();
+        Hold(current);
+        Hold(next);
+        State.Aggregates = Aggregation.Remove(State.Aggregates, current, windowStart);
+        if (next.Voided)
+        {
+            month.Activities--;
+        }
+        else
+        {
+            State.Aggregates = Aggregation.Add(State.Aggregates, next, windowStart);
+        }
+
+        var shown = State.Recent.FindIndex(a => a.Id == next.Id);
+        if (shown >= 0)
+        {
+            State.Recent.RemoveAt(shown);
+            if (!next.Voided)
+            {
+                State.Recent.Insert(shown, next);
+            }
+        }
+
+        State.AsOf = next.RevisedAt ?? State.AsOf;
     }
 
     private void Count(ActivityRecord record, string chunkKey)
@@ -640,12 +775,6 @@ internal sealed partial class ServiceTeamGrain(
             .Select(p => new UntoldChange { Record = p.Record!, Previous = p.Previous }));
         State.Untold.Sort((a, b) => a.Record.Sequence.CompareTo(b.Record.Sequence));
         ReportStanding();
-    }
-
-    private async Task WriteTeam()
-    {
-        await state.WriteStateAsync();
-        _tellable = State.Untold.Count;
     }
 
     private void StartTelling()
@@ -923,6 +1052,12 @@ internal sealed partial class ServiceTeamGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: telling its partner enterprises of {Count} changes failed; trying again in {Seconds} s")]
     private static partial void LogTellingFailed(ILogger logger, Exception exception, string teamId, int count, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Team {TeamId}: applied {Count} journal entries written after its stored state")]
+    private static partial void LogReplayed(ILogger logger, string teamId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: writing its state as it left memory failed; its journal keeps the entries since")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception, string teamId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Team {TeamId}: aggregates rebuilt from {Count} logged activities")]
     private static partial void LogRebuilt(ILogger logger, string teamId, int count);

@@ -38,6 +38,25 @@ public sealed class TeamState
     /// stored it (the team's next write stores that).
     /// </summary>
     [Id(7)] public List<UntoldChange> Untold { get; set; } = [];
+
+    /// <summary>
+    /// The number of the first entry of the team's journal this state does not include. Batches are stored as journal
+    /// entries (<see cref="TeamChange"/>), and this state only every few of them; an activation applies the entries
+    /// from here on to it.
+    /// </summary>
+    [Id(8)] public long JournalNext { get; set; }
+}
+
+/// <summary>
+/// What one batch or one correction changed in a team, as the team's journal stores it: the records it counted (each
+/// a correction where it names the revision it replaces), and the sequence the next activity gets. Applying the
+/// entries in their order to the state stored before them gives the state as it was after them.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("vh.TeamChange")]
+public sealed record TeamChange
+{
+    [Id(0)] public required long LogLength { get; init; }
+    [Id(1)] public required ImmutableArray<PendingAppend> Appends { get; init; }
 }
 
 /// <summary>A counted activity (or a correction: the revision it replaces and the new one) its partner enterprises are yet to hear of.</summary>

@@ -51,6 +51,7 @@ public static class PostgreSqlStore
         progress.WriteLine($"Copying {total:N0} grain state rows from {source.SqlitePath}.");
         var clock = Stopwatch.StartNew();
         long copied = 0;
+        long journalEntries;
         await using (var transaction = await postgres.BeginTransactionAsync(cancellationToken))
         {
             await using (var importer = await postgres.BeginBinaryImportAsync(
@@ -93,10 +94,11 @@ public static class PostgreSqlStore
                 await importer.CompleteAsync(cancellationToken);
             }
 
+            journalEntries = await CopyJournalAsync(sqlite, postgres, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
-        progress.WriteLine($"Copied {copied:N0} rows in {clock.Elapsed.TotalSeconds:F1} s. Verifying…");
+        progress.WriteLine($"Copied {copied:N0} rows and {journalEntries:N0} journal entries in {clock.Elapsed.TotalSeconds:F1} s. Verifying…");
         var (sourceRows, sourceDigest) = await DigestAsync(sqlite, cancellationToken);
         var (targetRows, targetDigest) = await DigestAsync(postgres, cancellationToken);
         if (sourceRows != targetRows || sourceDigest != targetDigest)
@@ -105,6 +107,41 @@ public static class PostgreSqlStore
         }
 
         progress.WriteLine($"Verified: {targetRows:N0} rows, identical identities, versions and states (SHA-256 {targetDigest[..16]}…).");
+        return copied;
+    }
+
+    /// <summary>
+    /// The journal's entries (those a team state does not include yet, after a stop that was not clean), as they are:
+    /// the teams apply them as they are activated on PostgreSQL.
+    /// </summary>
+    private static async Task<long> CopyJournalAsync(SqliteConnection sqlite, NpgsqlConnection postgres, CancellationToken cancellationToken)
+    {
+        await using (var exists = sqlite.CreateCommand())
+        {
+            exists.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'VanguardHubJournal';";
+            if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken)) == 0)
+            {
+                return 0;
+            }
+        }
+
+        long copied = 0;
+        await using var importer = await postgres.BeginBinaryImportAsync(
+            "COPY VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        await using var read = sqlite.CreateCommand();
+        read.CommandText = "SELECT ServiceId, StreamKey, EntryNumber, Payload FROM VanguardHubJournal ORDER BY Id;";
+        await using var rows = await read.ExecuteReaderAsync(cancellationToken);
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            await importer.StartRowAsync(cancellationToken);
+            await importer.WriteAsync(rows.GetString(0), NpgsqlTypes.NpgsqlDbType.Varchar, cancellationToken);
+            await importer.WriteAsync(rows.GetString(1), NpgsqlTypes.NpgsqlDbType.Varchar, cancellationToken);
+            await importer.WriteAsync(rows.GetInt64(2), NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken);
+            await importer.WriteAsync((byte[])rows.GetValue(3), NpgsqlTypes.NpgsqlDbType.Bytea, cancellationToken);
+            copied++;
+        }
+
+        await importer.CompleteAsync(cancellationToken);
         return copied;
     }
 

@@ -15,33 +15,20 @@ namespace VanguardHub.Silo.Hosting.Storage;
 /// commits meanwhile. A state is serialized before its write queues, so that the writer holds the lock for the
 /// statement alone and other writes serialize on the other core meanwhile.
 /// </summary>
-/// <param name="groupSync">SQLite's group commit; null for an engine that takes concurrent writers and syncs its own
-/// commits (PostgreSQL): then writes pass straight through and only the metrics remain.</param>
+/// <param name="writer">The store's turns and group commit, shared with the journal (<see cref="StoreJournal"/>); for an
+/// engine that takes concurrent writers and syncs its own commits (PostgreSQL) writes pass straight through and only
+/// the metrics remain.</param>
 /// <param name="serializer">The serializer <paramref name="inner"/> was configured with.</param>
-internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? groupSync, StoredFormSerializer serializer) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+internal sealed class SerializedWriteStorage(IGrainStorage inner, StoreWriter writer, StoredFormSerializer serializer) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
-    private static readonly Meter Meter = new(StorageMetrics.MeterName);
-    private static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
-        "vanguardhub.storage.write.duration", "s", "Time to store one grain's state, waiting for the writer included.");
-    private static readonly Counter<long> Errors = Meter.CreateCounter<long>(
-        "vanguardhub.storage.errors", description: "Grain state reads and writes that failed.");
-
-    private readonly SemaphoreSlim _writer = new(groupSync is null ? int.MaxValue : 1, groupSync is null ? int.MaxValue : 1);
+    private readonly SemaphoreSlim _writer = writer.Turn;
 
     /// <summary>The storage path the configured engine needs, around Orleans' ADO.NET provider.</summary>
-    public static IGrainStorage Create(IServiceProvider services, string name)
-    {
-        var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        if (!options.IsPostgreSql)
-        {
-            SqliteConnectionSetup.Register();
-        }
-
-        return new SerializedWriteStorage(
+    public static IGrainStorage Create(IServiceProvider services, string name) =>
+        new SerializedWriteStorage(
             AdoNetGrainStorageFactory.Create(services, name),
-            options.IsPostgreSql ? null : WalGroupSync.ForDatabase(options.SqlitePath, TimeSpan.FromMilliseconds(options.SyncDelayMilliseconds)),
+            services.GetRequiredService<StoreWriter>(),
             services.GetRequiredService<StoredFormSerializer>());
-    }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -51,7 +38,7 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? 
         }
         catch
         {
-            Errors.Add(1, new KeyValuePair<string, object?>("operation", "read"));
+            StorageMetrics.Errors.Add(1, new KeyValuePair<string, object?>("operation", "read"));
             throw;
         }
     }
@@ -80,19 +67,16 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? 
             grainState.ETag = stored.ETag;
             grainState.RecordExists = stored.RecordExists;
 
-            if (groupSync is not null)
-            {
-                await groupSync.AfterCommitAsync();
-            }
+            await writer.AfterCommitAsync();
         }
         catch
         {
-            Errors.Add(1, new KeyValuePair<string, object?>("operation", "write"));
+            StorageMetrics.Errors.Add(1, new KeyValuePair<string, object?>("operation", "write"));
             throw;
         }
         finally
         {
-            WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("state", stateName));
+            StorageMetrics.WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("state", stateName));
         }
     }
 
@@ -108,10 +92,7 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? 
             _writer.Release();
         }
 
-        if (groupSync is not null)
-        {
-            await groupSync.AfterCommitAsync();
-        }
+        await writer.AfterCommitAsync();
     }
 
     public void Participate(ISiloLifecycle lifecycle) => ((ILifecycleParticipant<ISiloLifecycle>)inner).Participate(lifecycle);
@@ -121,4 +102,15 @@ internal sealed class SerializedWriteStorage(IGrainStorage inner, WalGroupSync? 
 public static class StorageMetrics
 {
     public const string MeterName = "VanguardHub.Storage";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    internal static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
+        "vanguardhub.storage.write.duration", "s", "Time to store one grain's state (state: its name) or one journal write (state \"journal\"), waiting for the writer included.");
+
+    internal static readonly Counter<long> Errors = Meter.CreateCounter<long>(
+        "vanguardhub.storage.errors", description: "Grain state reads and writes and journal writes that failed.");
+
+    internal static readonly Counter<long> JournalEntries = Meter.CreateCounter<long>(
+        "vanguardhub.storage.journal.entries", description: "Journal entries stored; a journal write carries every entry ready at the time.");
 }

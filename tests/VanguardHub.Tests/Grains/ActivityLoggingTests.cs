@@ -547,8 +547,8 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         var team = Team(RedPomegranate);
         var activity = Activity(RedPomegranate, residents: 4);
 
-        // The id is claimed, then the team's own write fails: nothing was counted or logged.
-        _cluster.Storage.FailingStates["team"] = true;
+        // The id is claimed, then the team's own write (its journal entry) fails: nothing was counted or logged.
+        _cluster.Storage.FailingStates["journal"] = true;
         var first = () => team.LogActivity(activity);
         await first.Should().ThrowAsync<Exception>();
         _cluster.Storage.FailingStates.Clear();

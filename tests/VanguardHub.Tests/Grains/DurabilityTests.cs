@@ -64,8 +64,9 @@ public abstract class DurabilityTests(ITestOutputHelper output, StoredHistory hi
     {
         var cluster = history.Cluster;
 
-        // A team write carries the records of its open chunk, and a chunk is written once it is full, so the bytes of
-        // one activity depend on where it falls in the cycle: measure whole chunk cycles (64 activities) on each team.
+        // Each batch is a journal entry, the team's whole state (with the records of its open chunk) is written with
+        // every sixteenth and a chunk once it is full, so the bytes of one activity depend on where it falls in the
+        // cycle: measure whole cycles (64 activities: four state writes, two chunks) on each team, journal included.
         var withNone = await BytesPerActivity(cluster, RedPomegranate);
         var withHistory = await BytesPerActivity(cluster, StoredHistory.Team);
 
@@ -80,16 +81,18 @@ public abstract class DurabilityTests(ITestOutputHelper output, StoredHistory hi
         // recorder and partner; for a team no other test here logs for, so that every record in its write is one of these.
         static string Copy(string text) => new(text.AsSpan());
         const string recorder = "token:leader of the key enterprises team";
+        // Sixteen batches: the team's whole state is written with the sixteenth (the batches before are journal entries).
         var team = history.Cluster.Grains.GetGrain<IServiceTeamGrain>(KeyEnterprises);
-        for (var i = 0; i < 12; i++)
+        for (var i = 0; i < 16; i++)
         {
             var activity = Activity(Copy(KeyEnterprises), occurredAt: BeijingNow.AddSeconds(-i), domain: Copy("ecology"), district: Copy("chenggong"), partners: [Copy(KfcCoffee)])
                 with { RecordedBy = Copy(recorder) };
             (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
         }
 
+        // Written just after the sixteenth answer.
+        await Poll.Until(() => Task.FromResult(history.Cluster.Storage.Latest("team", team.GetGrainId()) is not null));
         var stored = history.Cluster.Storage.Latest("team", team.GetGrainId());
-        stored.Should().NotBeNull();
         var summary = await team.GetSummary();
         summary.Recent.Should().HaveCount(10).And.OnlyContain(a => a.RecordedBy == recorder && a.Partners.SequenceEqual(new[] { KfcCoffee }));
 

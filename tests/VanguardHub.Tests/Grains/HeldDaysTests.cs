@@ -9,17 +9,19 @@ using static VanguardHub.Tests.Infrastructure.TestData;
 namespace VanguardHub.Tests.Grains;
 
 /// <summary>
-/// A team's per-day figures cover 92 days; its own state, written with every batch, carries the last 31 of them and
-/// the earlier days are stored apart. Whatever is stored where, the figures a user sees are the whole window's.
+/// A team's per-day figures cover 92 days; its own state carries the last 31 of them and the earlier days are stored
+/// apart. Whatever is stored where, the figures a user sees are the whole window's. The team here writes its whole
+/// state with every batch (not every sixteenth, as by default), so that each batch's state can be read back.
 /// </summary>
 public sealed class HeldDaysTests : IAsyncLifetime
 {
     private readonly TempFolder _folder = new();
     private readonly string _serviceId = Guid.NewGuid().ToString("N");
     private readonly DateOnly _today = BeijingTime.DayOf(BeijingNow);
+    private readonly Dictionary<string, string?> _everyBatch = new() { ["ActivityLog:CheckpointEvery"] = "1" };
     private GrainCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId);
+    public async Task InitializeAsync() => _cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId, _everyBatch);
 
     public async Task DisposeAsync()
     {
@@ -32,7 +34,7 @@ public sealed class HeldDaysTests : IAsyncLifetime
     private async Task Restart()
     {
         await _cluster.DisposeAsync();
-        _cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId);
+        _cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId, _everyBatch);
     }
 
     private async Task<TeamState> StoredTeamState()

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Orleans.Runtime;
 using Orleans.Storage;
+using VanguardHub.Grains.Infrastructure;
 
 namespace VanguardHub.Tests.Infrastructure;
 
@@ -26,6 +27,13 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
 
     /// <summary>The bytes of the latest write of one grain's state, as the storage serializer makes them.</summary>
     public byte[]? Latest(string stateName, GrainId grainId) => _latest.GetValueOrDefault((stateName, grainId));
+
+    /// <summary>Counts a write that did not come through here (a journal entry) with the rest.</summary>
+    public void Count(string name, long bytes)
+    {
+        _bytes.AddOrUpdate(name, bytes, (_, total) => total + bytes);
+        _writes.AddOrUpdate(name, 1, (_, count) => count + 1);
+    }
 
     public void Reset()
     {
@@ -63,4 +71,26 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 
     public void Participate(ISiloLifecycle lifecycle) => ((ILifecycleParticipant<ISiloLifecycle>)inner).Participate(lifecycle);
+}
+
+/// <summary>
+/// The real journal, with each entry appended counted by the storage's counts (as "journal"); appends fail while
+/// the storage's failing states name "journal".
+/// </summary>
+internal sealed class CountingJournal(IJournal inner, CountingGrainStorage counts) : IJournal
+{
+    public async Task Append(string stream, long number, byte[] payload)
+    {
+        if (counts.FailingStates.ContainsKey("journal"))
+        {
+            throw new IOException($"Journal entry {number} of \"{stream}\" refused (test).");
+        }
+
+        await inner.Append(stream, number, payload);
+        counts.Count("journal", payload.Length);
+    }
+
+    public Task<IReadOnlyList<JournalEntry>> Read(string stream, long from) => inner.Read(stream, from);
+
+    public void Forget(string stream, long before) => inner.Forget(stream, before);
 }

@@ -11,8 +11,8 @@ using VanguardHub.Silo.Hosting.Storage;
 namespace VanguardHub.Tests.Infrastructure;
 
 /// <summary>
-/// An in-process Orleans cluster running the real grains on a real SQLite file, with the grain storage wrapped so
-/// tests can count what is written and make writes fail.
+/// An in-process Orleans cluster running the real grains on a real SQLite file, with the grain storage (and the
+/// journal) wrapped so tests can count what is written and make writes fail.
 /// </summary>
 internal sealed class GrainCluster : IAsyncDisposable
 {
@@ -52,6 +52,9 @@ internal sealed class GrainCluster : IAsyncDisposable
                 prepareStorage?.Invoke(storage);
                 return storage;
             });
+            silo.Services.AddSingleton<IJournal>(sp => new CountingJournal(
+                sp.GetRequiredService<StoreJournal>(),
+                (CountingGrainStorage)sp.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name)));
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

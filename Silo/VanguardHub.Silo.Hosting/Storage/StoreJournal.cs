@@ -1,0 +1,310 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using VanguardHub.Grains.Infrastructure;
+
+namespace VanguardHub.Silo.Hosting.Storage;
+
+/// <summary>
+/// The journal in the store's own table (<c>VanguardHubJournal</c>, keyed by service id, stream and number), with
+/// group commit: the entries that arrive while one write is under way are stored together by the next, in one
+/// transaction. An append completes once its transaction is durable (on SQLite, after the shared fsync of the log:
+/// <see cref="StoreWriter"/>); the next transaction runs meanwhile. Deletions wait and go together with a write at most
+/// once every <see cref="ForgetInterval"/> (the entries of one stream lie scattered among everyone's, so deleting them
+/// with every write rewrote pages all over the table each time), and when the node stops, after its grains have left.
+/// </summary>
+internal sealed partial class StoreJournal(
+    IOptions<StorageOptions> options, IOptions<ClusterOptions> cluster, StoreWriter writer, ILogger<StoreJournal> logger)
+    : IJournal, ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly StorageOptions _options = options.Value;
+    private readonly string _serviceId = cluster.Value.ServiceId;
+
+    /// <summary>How long deletions wait to be made together.</summary>
+    internal static readonly TimeSpan ForgetInterval = TimeSpan.FromSeconds(1);
+
+    // The number each stream's next entry must take, as this process knows it: set by Read (an activation reads its
+    // stream before it appends) and by every append. An append out of turn is refused before it reaches the store;
+    // between nodes, PostgreSQL's key refuses it.
+    private readonly ConcurrentDictionary<string, long> _expected = new(StringComparer.Ordinal);
+
+    private readonly object _gate = new();
+    private long _lastForgotten = Stopwatch.GetTimestamp();
+    private List<PendingEntry> _appends = [];
+    private Dictionary<string, long> _forgets = new(StringComparer.Ordinal);
+    private bool _draining;
+
+    public Task Append(string stream, long number, byte[] payload)
+    {
+        if (_expected.TryGetValue(stream, out var expected) && number != expected)
+        {
+            return Task.FromException(new JournalConflictException(stream, number));
+        }
+
+        _expected[stream] = number + 1;
+        var entry = new PendingEntry(stream, number, payload, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_gate)
+        {
+            _appends.Add(entry);
+            StartDraining();
+        }
+
+        return entry.Stored.Task;
+    }
+
+    public void Forget(string stream, long before)
+    {
+        lock (_gate)
+        {
+            _forgets[stream] = Math.Max(before, _forgets.GetValueOrDefault(stream));
+        }
+    }
+
+    public async Task<IReadOnlyList<JournalEntry>> Read(string stream, long from)
+    {
+        await using var connection = Connect();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT EntryNumber, Payload FROM VanguardHubJournal
+            WHERE ServiceId = @service AND StreamKey = @stream AND EntryNumber >= @from
+            ORDER BY EntryNumber;
+            """;
+        Parameter(command, "@service", _serviceId);
+        Parameter(command, "@stream", stream);
+        Parameter(command, "@from", from);
+        var entries = new List<JournalEntry>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            entries.Add(new JournalEntry(reader.GetInt64(0), (byte[])reader.GetValue(1)));
+        }
+
+        _expected[stream] = entries.Count > 0 ? entries[^1].Number + 1 : from;
+        return entries;
+    }
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe<StoreJournal>(ServiceLifecycleStage.ApplicationServices, _ => Task.CompletedTask, ForgetNow);
+
+    /// <summary>The deletions asked for and not yet made, now: the grains that asked have left memory.</summary>
+    private async Task ForgetNow(CancellationToken cancellationToken)
+    {
+        Dictionary<string, long> forgets;
+        lock (_gate)
+        {
+            (forgets, _forgets) = (_forgets, new(StringComparer.Ordinal));
+        }
+
+        if (forgets.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await writer.Turn.WaitAsync(cancellationToken);
+            try
+            {
+                await Run([], forgets);
+            }
+            finally
+            {
+                writer.Turn.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            // The entries stay; the states include them, and the next deletion for their streams takes them.
+            LogWriteFailed(logger, e, 0, forgets.Count);
+        }
+    }
+
+    // Under _gate.
+    private void StartDraining()
+    {
+        if (!_draining)
+        {
+            _draining = true;
+            _ = Task.Run(Drain);
+        }
+    }
+
+    private async Task Drain()
+    {
+        while (true)
+        {
+            List<PendingEntry> appends;
+            Dictionary<string, long> forgets = [];
+            lock (_gate)
+            {
+                if (_appends.Count == 0)
+                {
+                    _draining = false;
+                    return;
+                }
+
+                (appends, _appends) = (_appends, []);
+                if (_forgets.Count > 0 && Stopwatch.GetElapsedTime(_lastForgotten) >= ForgetInterval)
+                {
+                    (forgets, _forgets) = (_forgets, new(StringComparer.Ordinal));
+                    _lastForgotten = Stopwatch.GetTimestamp();
+                }
+            }
+
+            await Write(appends, forgets);
+        }
+    }
+
+    private async Task Write(List<PendingEntry> appends, Dictionary<string, long> forgets)
+    {
+        var started = Stopwatch.GetTimestamp();
+        bool[] taken;
+        try
+        {
+            await writer.Turn.WaitAsync();
+            try
+            {
+                taken = await Run(appends, forgets);
+            }
+            finally
+            {
+                writer.Turn.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            StorageMetrics.Errors.Add(1, new KeyValuePair<string, object?>("operation", "journal"));
+            LogWriteFailed(logger, e, appends.Count, forgets.Count);
+            foreach (var entry in appends)
+            {
+                entry.Stored.TrySetException(e);
+            }
+
+            return;
+        }
+
+        // The next transaction runs while this one waits for its sync.
+        _ = Acknowledge(appends, taken, started);
+    }
+
+    private async Task Acknowledge(List<PendingEntry> appends, bool[] taken, long started)
+    {
+        try
+        {
+            await writer.AfterCommitAsync();
+        }
+        catch (Exception e)
+        {
+            StorageMetrics.Errors.Add(1, new KeyValuePair<string, object?>("operation", "journal"));
+            foreach (var entry in appends)
+            {
+                entry.Stored.TrySetException(e);
+            }
+
+            return;
+        }
+
+        StorageMetrics.WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("state", "journal"));
+        StorageMetrics.JournalEntries.Add(appends.Count);
+        for (var i = 0; i < appends.Count; i++)
+        {
+            var entry = appends[i];
+            if (taken[i])
+            {
+                entry.Stored.TrySetResult();
+            }
+            else
+            {
+                entry.Stored.TrySetException(new JournalConflictException(entry.Stream, entry.Number));
+            }
+        }
+    }
+
+    /// <summary>One transaction: the deletions, then the entries; for each entry, whether its number was free.</summary>
+    private async Task<bool[]> Run(List<PendingEntry> appends, Dictionary<string, long> forgets)
+    {
+        await using var connection = Connect();
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        if (forgets.Count > 0 && !_options.IsPostgreSql)
+        {
+            // No index to find one stream's entries by: one pass over the table for all of them.
+            await using var delete = connection.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = """
+                DELETE FROM VanguardHubJournal AS entry
+                WHERE ServiceId = @service
+                  AND EntryNumber < (SELECT value FROM json_each(@before) WHERE key = entry.StreamKey);
+                """;
+            Parameter(delete, "@service", _serviceId);
+            Parameter(delete, "@before", JsonSerializer.Serialize(forgets));
+            await delete.ExecuteNonQueryAsync();
+        }
+        else if (forgets.Count > 0)
+        {
+            await using var delete = connection.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM VanguardHubJournal WHERE ServiceId = @service AND StreamKey = @stream AND EntryNumber < @before;";
+            Parameter(delete, "@service", _serviceId);
+            var stream = Parameter(delete, "@stream", "");
+            var before = Parameter(delete, "@before", 0L);
+            foreach (var (key, number) in forgets)
+            {
+                stream.Value = key;
+                before.Value = number;
+                await delete.ExecuteNonQueryAsync();
+            }
+        }
+
+        var taken = new bool[appends.Count];
+        if (appends.Count > 0)
+        {
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = _options.IsPostgreSql
+                ? "INSERT INTO VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload) VALUES (@service, @stream, @number, @payload) ON CONFLICT DO NOTHING;"
+                : "INSERT INTO VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload) VALUES (@service, @stream, @number, @payload);";
+            Parameter(insert, "@service", _serviceId);
+            var stream = Parameter(insert, "@stream", "");
+            var number = Parameter(insert, "@number", 0L);
+            var payload = Parameter(insert, "@payload", Array.Empty<byte>());
+            for (var i = 0; i < appends.Count; i++)
+            {
+                stream.Value = appends[i].Stream;
+                number.Value = appends[i].Number;
+                payload.Value = appends[i].Payload;
+                taken[i] = await insert.ExecuteNonQueryAsync() == 1;
+            }
+        }
+
+        await transaction.CommitAsync();
+        return taken;
+    }
+
+    private DbConnection Connect() => _options.IsPostgreSql
+        ? new NpgsqlConnection(_options.PostgreSqlPooledConnectionString)
+        : new SqliteConnection(_options.SqliteConnectionString);
+
+    private static DbParameter Parameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    private sealed record PendingEntry(string Stream, long Number, byte[] Payload, TaskCompletionSource Stored);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A journal write of {Entries} entries and {Deletions} deletions failed")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, int entries, int deletions);
+}

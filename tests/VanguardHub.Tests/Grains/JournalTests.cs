@@ -1,0 +1,207 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.Storage;
+using VanguardHub.Contracts.Activities;
+using VanguardHub.Contracts.Enterprises;
+using VanguardHub.Contracts.Teams;
+using VanguardHub.Grains.Infrastructure;
+using VanguardHub.Grains.Teams;
+using VanguardHub.Silo.Hosting.Storage;
+using VanguardHub.Tests.Infrastructure;
+using static VanguardHub.Tests.Infrastructure.TestData;
+
+namespace VanguardHub.Tests.Grains;
+
+/// <summary>
+/// A team stores each batch as an entry of its journal, written together with other teams' entries, and its whole
+/// state every 16 entries and as it leaves memory. What only the journal holds must be all there after a crash.
+/// </summary>
+public sealed class JournalTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private readonly TempFolder _crashed = new();
+    private readonly string _serviceId = Guid.NewGuid().ToString("N");
+
+    public void Dispose()
+    {
+        _folder.Dispose();
+        _crashed.Dispose();
+    }
+
+    [Fact]
+    public async Task A_team_stores_each_batch_as_a_journal_entry_and_its_whole_state_every_sixteenth()
+    {
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId);
+        var team = cluster.Grains.GetGrain<IServiceTeamGrain>(Dianchi);
+        await team.GetSummary();
+        cluster.Storage.Reset();
+
+        for (var i = 0; i < 20; i++)
+        {
+            (await team.LogActivity(Activity(Dianchi, residents: i))).Outcome.Should().Be(LogOutcome.Created);
+        }
+
+        cluster.Storage.WritesByState.GetValueOrDefault("team").Should().Be(1, "twenty batches make one state write, after the sixteenth");
+        (await StoredTeamState(cluster)).JournalNext.Should().Be(16);
+        (await JournalNumbers(_folder, "team/" + Dianchi, from: 16)).Should().Equal(16, 17, 18, 19);
+        (await team.GetSummary()).Aggregates.Total.Outcomes.ResidentsServed.Should().Be(Enumerable.Range(0, 20).Sum());
+    }
+
+    [Fact]
+    public async Task Batches_and_corrections_only_the_journal_holds_are_all_there_after_a_crash()
+    {
+        TeamSummary before;
+        TimelinePage timelineBefore;
+        ActivityRecord revised;
+        await using (var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId))
+        {
+            var team = cluster.Grains.GetGrain<IServiceTeamGrain>(Dianchi);
+            var logged = new List<ActivityRecord>();
+            for (var i = 0; i < 6; i++)
+            {
+                var activity = Activity(Dianchi, occurredAt: BeijingNow.AddDays(-i), residents: 10 + i, partners: i % 2 == 0 ? [KfcCoffee] : []);
+                (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+                logged.Add(activity);
+            }
+
+            var batch = Enumerable.Range(0, 3).Select(i => Activity(Dianchi, domain: "ecology", residents: 100 + i)).ToList();
+            (await team.LogActivities([.. batch])).Should().OnlyContain(r => r.Outcome == LogOutcome.Created);
+            (await team.Correct(new ActivityCorrection { ActivityId = logged[1].Id, VoidReason = "重复填报", Actor = "admin" }))
+                .Outcome.Should().Be(CorrectionOutcome.Voided);
+            revised = logged[2] with { Outcomes = logged[2].Outcomes with { ResidentsServed = 77 } };
+            (await team.Correct(new ActivityCorrection { ActivityId = revised.Id, Replacement = revised, Actor = "admin" }))
+                .Outcome.Should().Be(CorrectionOutcome.Revised);
+
+            before = await team.GetSummary();
+            timelineBefore = await team.GetTimeline(new TimelineQuery { PageSize = 50 });
+            (await StoredTeamState(cluster)).LogLength.Should().Be(0, "no batch has written the team's whole state yet");
+
+            // The store as a power cut at this instant would leave it: every committed write, nothing else.
+            CopyStore(_folder, _crashed);
+        }
+
+        await using var after = await GrainCluster.StartAsync(_crashed.Path, _serviceId);
+        var restored = after.Grains.GetGrain<IServiceTeamGrain>(Dianchi);
+        var summary = await restored.GetSummary();
+        summary.Aggregates.Should().BeEquivalentTo(before.Aggregates);
+        summary.Recent.Select(a => (a.Id, a.Revision)).Should().Equal(before.Recent.Select(a => (a.Id, a.Revision)));
+        summary.Aggregates.Total.Activities.Should().Be(8, "nine logged, one voided");
+        var timeline = await restored.GetTimeline(new TimelineQuery { PageSize = 50 });
+        timeline.Items.Should().BeEquivalentTo(timelineBefore.Items);
+        timeline.Items.Single(a => a.Id == revised.Id).Outcomes.ResidentsServed.Should().Be(77);
+        (await restored.Audit()).Consistent.Should().BeTrue();
+
+        // The enterprise heard of the three activities that named it (one of them revised), whether or not it had before the crash.
+        await Poll.Until(async () => (await after.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary()).Totals.Total.Activities == 3);
+        (await after.Grains.GetGrain<IPartnerEnterpriseGrain>(KfcCoffee).GetSummary()).Totals.Total.Outcomes.ResidentsServed.Should().Be(10 + 77 + 14);
+
+        // The team goes on from where the journal ended.
+        (await restored.LogActivity(Activity(Dianchi, residents: 1))).Outcome.Should().Be(LogOutcome.Created);
+        (await restored.GetSummary()).Aggregates.Total.Activities.Should().Be(9);
+        (await restored.Audit()).Consistent.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_team_leaving_memory_writes_its_state_and_its_entries_are_deleted()
+    {
+        await using (var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId))
+        {
+            var team = cluster.Grains.GetGrain<IServiceTeamGrain>(Dianchi);
+            for (var i = 0; i < 5; i++)
+            {
+                (await team.LogActivity(Activity(Dianchi, residents: i))).Outcome.Should().Be(LogOutcome.Created);
+            }
+
+            (await JournalNumbers(_folder, "team/" + Dianchi, from: 0)).Should().Equal(0, 1, 2, 3, 4);
+        }
+
+        (await JournalNumbers(_folder, "team/" + Dianchi, from: 0)).Should().BeEmpty("the state written as the team left includes them");
+        await using var again = await GrainCluster.StartAsync(_folder.Path, _serviceId);
+        (await StoredTeamState(again)).JournalNext.Should().Be(5);
+        (await again.Grains.GetGrain<IServiceTeamGrain>(Dianchi).GetSummary()).Aggregates.Total.Activities.Should().Be(5);
+    }
+
+    [Fact]
+    public async Task A_batch_whose_journal_entry_fails_is_not_acknowledged_and_the_resend_is_counted_once()
+    {
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId);
+        var team = cluster.Grains.GetGrain<IServiceTeamGrain>(RedPomegranate);
+        (await team.LogActivity(Activity(RedPomegranate, residents: 1))).Outcome.Should().Be(LogOutcome.Created);
+
+        var activity = Activity(RedPomegranate, residents: 4);
+        await Execute(_folder, "CREATE TRIGGER refuse_entries BEFORE INSERT ON VanguardHubJournal BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+        var first = () => team.LogActivity(activity);
+        await first.Should().ThrowAsync<Exception>();
+        await Execute(_folder, "DROP TRIGGER refuse_entries;");
+
+        (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+        (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.AlreadyStored);
+        var summary = await team.GetSummary();
+        summary.Aggregates.Total.Activities.Should().Be(2);
+        summary.Aggregates.Total.Outcomes.ResidentsServed.Should().Be(5);
+        (await team.Audit()).Consistent.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task An_entry_under_a_number_already_taken_is_refused()
+    {
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId);
+        var journal = cluster.Cluster.GetSiloServiceProvider().GetRequiredService<IJournal>();
+        (await journal.Read("test/stream", 0)).Should().BeEmpty();
+        await journal.Append("test/stream", 0, [1, 2, 3]);
+        await journal.Append("test/stream", 1, [4]);
+
+        var again = () => journal.Append("test/stream", 1, [5]);
+        await again.Should().ThrowAsync<JournalConflictException>();
+        (await journal.Read("test/stream", 0)).Select(e => (e.Number, e.Payload.Length)).Should().Equal((0L, 3), (1L, 1));
+    }
+
+    private async Task<TeamState> StoredTeamState(GrainCluster cluster)
+    {
+        var held = new GrainState<TeamState>(new TeamState());
+        var team = cluster.Grains.GetGrain<IServiceTeamGrain>(Dianchi);
+        await cluster.Storage.ReadStateAsync("team", team.GetGrainId(), held);
+        return held.State!;
+    }
+
+    private async Task<List<long>> JournalNumbers(TempFolder folder, string stream, long from)
+    {
+        await using var connection = new SqliteConnection(new StorageOptions { DataDirectory = folder.Path }.SqliteConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EntryNumber FROM VanguardHubJournal WHERE ServiceId = $service AND StreamKey = $stream AND EntryNumber >= $from ORDER BY EntryNumber;";
+        command.Parameters.AddWithValue("$service", _serviceId);
+        command.Parameters.AddWithValue("$stream", stream);
+        command.Parameters.AddWithValue("$from", from);
+        var numbers = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            numbers.Add(reader.GetInt64(0));
+        }
+
+        return numbers;
+    }
+
+    private static async Task Execute(TempFolder folder, string sql)
+    {
+        await using var connection = new SqliteConnection(new StorageOptions { DataDirectory = folder.Path }.SqliteConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A consistent copy of the running store (SQLite's online backup), as a crash at this instant would leave it.</summary>
+    private static void CopyStore(TempFolder from, TempFolder to)
+    {
+        var source = new StorageOptions { DataDirectory = from.Path };
+        var target = new StorageOptions { DataDirectory = to.Path };
+        Directory.CreateDirectory(to.Path);
+        using var connection = new SqliteConnection(source.SqliteConnectionString);
+        using var copy = new SqliteConnection($"Data Source={target.SqlitePath};Pooling=False");
+        connection.Open();
+        connection.BackupDatabase(copy);
+    }
+}
