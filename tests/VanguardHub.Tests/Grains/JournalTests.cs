@@ -1,5 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Storage;
 using VanguardHub.Contracts.Activities;
@@ -155,6 +158,26 @@ public sealed class JournalTests : IDisposable
         var again = () => journal.Append("test/stream", 1, [5]);
         await again.Should().ThrowAsync<JournalConflictException>();
         (await journal.Read("test/stream", 0)).Select(e => (e.Number, e.Payload.Length)).Should().Equal((0L, 3), (1L, 1));
+    }
+
+    [Fact]
+    public async Task On_PostgreSql_two_nodes_cannot_both_append_an_entry_under_one_number()
+    {
+        var connectionString = await PostgresServer.CreateDatabaseAsync();
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId, PostgresServer.StorageSettings(connectionString));
+        var first = cluster.Cluster.GetSiloServiceProvider().GetRequiredService<IJournal>();
+
+        // A second node on the same store, each believing it holds the stream: both read it, both append entry 0.
+        var options = new StorageOptions { Engine = StorageOptions.PostgreSql, PostgreSqlConnectionString = connectionString, DataDirectory = _folder.Path };
+        var second = new StoreJournal(
+            Options.Create(options), Options.Create(new ClusterOptions { ServiceId = _serviceId }), new StoreWriter(Options.Create(options)), NullLogger<StoreJournal>.Instance);
+        (await first.Read("team/" + Dianchi, 0)).Should().BeEmpty();
+        (await second.Read("team/" + Dianchi, 0)).Should().BeEmpty();
+
+        await first.Append("team/" + Dianchi, 0, [1]);
+        var late = () => second.Append("team/" + Dianchi, 0, [2]);
+        await late.Should().ThrowAsync<JournalConflictException>();
+        (await second.Read("team/" + Dianchi, 0)).Select(e => e.Payload.Single()).Should().Equal((byte)1);
     }
 
     private async Task<TeamState> StoredTeamState(GrainCluster cluster)
