@@ -229,7 +229,7 @@ internal sealed partial class ServiceTeamGrain(
                     ThrowIfLeaving();
                     await WriteBatch(batch);
                     await SetAsideEarlierDays();
-                    await CheckpointIfDue();
+                    await CheckpointIfDueOrLeave();
                 }
                 catch (Exception e)
                 {
@@ -345,7 +345,7 @@ internal sealed partial class ServiceTeamGrain(
             ThrowIfLeaving();
             var result = await CorrectUnderLock(correction);
             await SetAsideEarlierDays();
-            await CheckpointIfDue();
+            await CheckpointIfDueOrLeave();
             return result;
         }
         catch
@@ -647,8 +647,27 @@ internal sealed partial class ServiceTeamGrain(
         _tellable = State.Untold.Count;
     }
 
-    private Task CheckpointIfDue() =>
-        _journalNext - State.JournalNext >= _options.EffectiveCheckpointEvery ? Checkpoint() : Task.CompletedTask;
+    /// <summary>
+    /// Writes the whole state if enough entries have been stored since. If that fails, what the entries hold is stored
+    /// all the same (the caller's answer stands): the team leaves memory, and the next activation applies them.
+    /// </summary>
+    private async Task CheckpointIfDueOrLeave()
+    {
+        if (_journalNext - State.JournalNext < _options.EffectiveCheckpointEvery)
+        {
+            return;
+        }
+
+        try
+        {
+            await Checkpoint();
+        }
+        catch (Exception e)
+        {
+            LogCheckpointFailed(logger, e, TeamId);
+            Leave();
+        }
+    }
 
     /// <summary>Writes the whole state, which then includes every journal entry so far; the journal lets go of them.</summary>
     private async Task Checkpoint()
@@ -1056,7 +1075,7 @@ internal sealed partial class ServiceTeamGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Team {TeamId}: applied {Count} journal entries written after its stored state")]
     private static partial void LogReplayed(ILogger logger, string teamId, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: writing its state as it left memory failed; its journal keeps the entries since")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId}: writing its whole state failed; its journal keeps the entries since, for its next activation to apply")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception exception, string teamId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Team {TeamId}: aggregates rebuilt from {Count} logged activities")]

@@ -147,6 +147,25 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public async Task A_correction_in_the_journal_is_answered_as_done_though_the_state_write_after_it_fails()
+    {
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId, new Dictionary<string, string?> { ["ActivityLog:CheckpointEvery"] = "1" });
+        var team = cluster.Grains.GetGrain<IServiceTeamGrain>(Dianchi);
+        var activity = Activity(Dianchi, residents: 5);
+        (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
+        await Poll.Until(() => Task.FromResult(cluster.Storage.WritesByState.GetValueOrDefault("team") >= 1));
+
+        cluster.Storage.FailingStates["team"] = true;
+        (await team.Correct(new ActivityCorrection { ActivityId = activity.Id, VoidReason = "重复填报", Actor = "admin" }))
+            .Outcome.Should().Be(CorrectionOutcome.Voided, "the void is stored in the journal before the state write fails");
+        cluster.Storage.FailingStates.Clear();
+
+        (await team.GetSummary()).Aggregates.Total.Activities.Should().Be(0);
+        (await team.GetRevisions(activity.Id)).Select(a => a.Voided).Should().Equal(false, true);
+        (await team.Audit()).Consistent.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task An_entry_under_a_number_already_taken_is_refused()
     {
         await using var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId);
