@@ -14,8 +14,8 @@ using VanguardHub.Grains.Infrastructure;
 namespace VanguardHub.Silo.Hosting.Storage;
 
 /// <summary>
-/// The journal in the store's own table (<c>VanguardHubJournal</c>, keyed by service id, stream and number), with
-/// group commit: the entries that arrive while one write is under way are stored together by the next, in one
+/// The journal in the store's own table (<c>VanguardHubJournal</c>: service id, stream, number and payload; keyed by
+/// the first three on PostgreSQL, in the order written on SQLite), with group commit: the entries that arrive while one write is under way are stored together by the next, in one
 /// transaction. An append completes once its transaction is durable (on SQLite, after the shared fsync of the log:
 /// <see cref="StoreWriter"/>); the next transaction runs meanwhile. Deletions wait and go together with a write at most
 /// once every <see cref="ForgetInterval"/> (the entries of one stream lie scattered among everyone's, so deleting them
