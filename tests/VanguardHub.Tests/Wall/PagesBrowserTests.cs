@@ -137,6 +137,11 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
                 await page.Locator("#field-title").FillAsync(title);
                 await page.Locator("#submit").ClickAsync();
                 await Assertions.Expect(Entry(title)).ToHaveAttributeAsync("data-state", "waiting", new() { Timeout = Generous });
+
+                // The entry is listed before its first attempt; the form is cleared for the next one once that attempt
+                // has failed, as the leader sees it (typing sooner would be cleared with it).
+                await Assertions.Expect(page.Locator("#submit")).ToBeEnabledAsync(new() { Timeout = Generous });
+                await Assertions.Expect(page.Locator("#field-title")).ToHaveValueAsync("", new() { Timeout = Generous });
             }
         }
 
