@@ -126,12 +126,14 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static void AddParameter(DbCommand command, string name, object value)
+    /// <summary>Adds a parameter to a command of either engine; returns it, for a command run again with new values.</summary>
+    internal static DbParameter AddParameter(DbCommand command, string name, object value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value;
         command.Parameters.Add(parameter);
+        return parameter;
     }
 
     private static string ReadStep(string engine, string step)

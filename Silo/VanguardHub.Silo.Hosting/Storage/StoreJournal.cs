@@ -78,9 +78,9 @@ internal sealed partial class StoreJournal(
             WHERE ServiceId = @service AND StreamKey = @stream AND EntryNumber >= @from
             ORDER BY EntryNumber;
             """;
-        Parameter(command, "@service", _serviceId);
-        Parameter(command, "@stream", stream);
-        Parameter(command, "@from", from);
+        SchemaMigrator.AddParameter(command, "@service", _serviceId);
+        SchemaMigrator.AddParameter(command, "@stream", stream);
+        SchemaMigrator.AddParameter(command, "@from", from);
         var entries = new List<JournalEntry>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -111,15 +111,7 @@ internal sealed partial class StoreJournal(
 
         try
         {
-            await writer.Turn.WaitAsync(cancellationToken);
-            try
-            {
-                await Run([], forgets);
-            }
-            finally
-            {
-                writer.Turn.Release();
-            }
+            await RunInTurn([], forgets, cancellationToken);
         }
         catch (Exception e)
         {
@@ -170,15 +162,7 @@ internal sealed partial class StoreJournal(
         bool[] taken;
         try
         {
-            await writer.Turn.WaitAsync();
-            try
-            {
-                taken = await Run(appends, forgets);
-            }
-            finally
-            {
-                writer.Turn.Release();
-            }
+            taken = await RunInTurn(appends, forgets, CancellationToken.None);
         }
         catch (Exception e)
         {
@@ -229,6 +213,20 @@ internal sealed partial class StoreJournal(
         }
     }
 
+    /// <summary><see cref="Run"/> in the store's turn for writers.</summary>
+    private async Task<bool[]> RunInTurn(List<PendingEntry> appends, Dictionary<string, long> forgets, CancellationToken cancellationToken)
+    {
+        await writer.Turn.WaitAsync(cancellationToken);
+        try
+        {
+            return await Run(appends, forgets);
+        }
+        finally
+        {
+            writer.Turn.Release();
+        }
+    }
+
     /// <summary>One transaction: the deletions, then the entries; for each entry, whether its number was free.</summary>
     private async Task<bool[]> Run(List<PendingEntry> appends, Dictionary<string, long> forgets)
     {
@@ -245,8 +243,8 @@ internal sealed partial class StoreJournal(
                 WHERE ServiceId = @service
                   AND EntryNumber < (SELECT value FROM json_each(@before) WHERE key = entry.StreamKey);
                 """;
-            Parameter(delete, "@service", _serviceId);
-            Parameter(delete, "@before", JsonSerializer.Serialize(forgets));
+            SchemaMigrator.AddParameter(delete, "@service", _serviceId);
+            SchemaMigrator.AddParameter(delete, "@before", JsonSerializer.Serialize(forgets));
             await delete.ExecuteNonQueryAsync();
         }
         else if (forgets.Count > 0)
@@ -254,9 +252,9 @@ internal sealed partial class StoreJournal(
             await using var delete = connection.CreateCommand();
             delete.Transaction = transaction;
             delete.CommandText = "DELETE FROM VanguardHubJournal WHERE ServiceId = @service AND StreamKey = @stream AND EntryNumber < @before;";
-            Parameter(delete, "@service", _serviceId);
-            var stream = Parameter(delete, "@stream", "");
-            var before = Parameter(delete, "@before", 0L);
+            SchemaMigrator.AddParameter(delete, "@service", _serviceId);
+            var stream = SchemaMigrator.AddParameter(delete, "@stream", "");
+            var before = SchemaMigrator.AddParameter(delete, "@before", 0L);
             foreach (var (key, number) in forgets)
             {
                 stream.Value = key;
@@ -273,10 +271,10 @@ internal sealed partial class StoreJournal(
             insert.CommandText = _options.IsPostgreSql
                 ? "INSERT INTO VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload) VALUES (@service, @stream, @number, @payload) ON CONFLICT DO NOTHING;"
                 : "INSERT INTO VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload) VALUES (@service, @stream, @number, @payload);";
-            Parameter(insert, "@service", _serviceId);
-            var stream = Parameter(insert, "@stream", "");
-            var number = Parameter(insert, "@number", 0L);
-            var payload = Parameter(insert, "@payload", Array.Empty<byte>());
+            SchemaMigrator.AddParameter(insert, "@service", _serviceId);
+            var stream = SchemaMigrator.AddParameter(insert, "@stream", "");
+            var number = SchemaMigrator.AddParameter(insert, "@number", 0L);
+            var payload = SchemaMigrator.AddParameter(insert, "@payload", Array.Empty<byte>());
             for (var i = 0; i < appends.Count; i++)
             {
                 stream.Value = appends[i].Stream;
@@ -293,15 +291,6 @@ internal sealed partial class StoreJournal(
     private DbConnection Connect() => _options.IsPostgreSql
         ? new NpgsqlConnection(_options.PostgreSqlPooledConnectionString)
         : new SqliteConnection(_options.SqliteConnectionString);
-
-    private static DbParameter Parameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-        return parameter;
-    }
 
     private sealed record PendingEntry(string Stream, long Number, byte[] Payload, TaskCompletionSource Stored);
 

@@ -235,15 +235,7 @@ public sealed class JournalTests : IDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>A consistent copy of the running store (SQLite's online backup), as a crash at this instant would leave it.</summary>
-    private static void CopyStore(TempFolder from, TempFolder to)
-    {
-        var source = new StorageOptions { DataDirectory = from.Path };
-        var target = new StorageOptions { DataDirectory = to.Path };
-        Directory.CreateDirectory(to.Path);
-        using var connection = new SqliteConnection(source.SqliteConnectionString);
-        using var copy = new SqliteConnection($"Data Source={target.SqlitePath};Pooling=False");
-        connection.Open();
-        connection.BackupDatabase(copy);
-    }
+    /// <summary>A consistent copy of the running store (the service's online backup), as a crash at this instant would leave it.</summary>
+    private static void CopyStore(TempFolder from, TempFolder to) =>
+        SqliteStore.Backup(new StorageOptions { DataDirectory = from.Path }, new StorageOptions { DataDirectory = to.Path }.SqlitePath, TextWriter.Null);
 }
