@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using VanguardHub.Contracts;
 using VanguardHub.Contracts.Activities;
 using VanguardHub.Contracts.Board;
@@ -14,15 +16,25 @@ namespace VanguardHub.Grains.Enterprises;
 /// what the teams send within <see cref="GatherDelay"/> of each other is counted and stored in one write. It shows
 /// only what it has stored.
 /// </summary>
-internal sealed class PartnerEnterpriseGrain(
+/// <remarks>
+/// That write is an entry of the enterprise's journal (<see cref="Change"/>: what its callers sent, as they sent it),
+/// which the store writes together with other enterprises' and teams' entries; the whole state (its totals by team
+/// and by domain, and its latest activities) is written every <see cref="ActivityLogOptions.CheckpointEvery"/>
+/// entries and when it leaves memory, and an activation applies the entries written since, through the same code.
+/// </remarks>
+internal sealed partial class PartnerEnterpriseGrain(
     [PersistentState("enterprise", GrainStorage.Name)] IPersistentState<PartnerEnterpriseGrain.State> state,
     Roster roster,
+    IJournal journal,
+    Serializer serializer,
     IOptions<ActivityLogOptions> options,
-    TimeProvider clock) : Grain, IPartnerEnterpriseGrain
+    TimeProvider clock,
+    ILogger<PartnerEnterpriseGrain> logger) : Grain, IPartnerEnterpriseGrain
 {
     /// <summary>How long a write waits for more to join it: with many teams telling one enterprise, one write instead of several.</summary>
     internal static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(100);
 
+    private readonly ActivityLogOptions _options = options.Value;
     private readonly List<PendingChange> _queue = [];
     private Task? _writing;
 
@@ -31,45 +43,64 @@ internal sealed class PartnerEnterpriseGrain(
     private EnterpriseProfile _profile = null!;
     private EnterpriseSummary _shown = null!;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    // The number the next journal entry takes; the state stored last includes those before State.JournalNext.
+    private long _journalNext;
+    private string _journalStream = null!;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _profile = roster.FindEnterprise(this.GetPrimaryKeyString())
             ?? throw new ArgumentException($"No enterprise \"{this.GetPrimaryKeyString()}\" in the roster.");
+        _journalStream = "enterprise/" + _profile.Id;
+        await Replay();
         Show();
-        return Task.CompletedTask;
     }
 
-    /// <summary>Leaving memory gracefully: what was sent to it is stored first.</summary>
+    /// <summary>
+    /// Leaving memory gracefully: what was sent to it is stored first, and the whole state if the journal holds entries
+    /// past it, so that the next activation has none to apply.
+    /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (_writing is { } writing)
         {
             await writing.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
+
+        if (_leaving || _journalNext == state.State.JournalNext || cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            await Checkpoint();
+        }
+        catch (Exception e)
+        {
+            // The journal still holds every entry: the next activation applies them.
+            LogCheckpointFailed(logger, e, _profile.Id);
+        }
     }
 
-    public Task Record(ImmutableArray<ActivityRecord> activities) => Enqueue(() => Count(activities));
+    public Task Record(ImmutableArray<ActivityRecord> activities) => Enqueue(new Step { Counted = activities });
 
-    public Task Correct(ImmutableArray<ActivityChange> changes) => Enqueue(() => Follow(changes));
+    public Task Correct(ImmutableArray<ActivityChange> changes) => Enqueue(new Step { Followed = changes });
 
-    public Task Replace(EnterpriseTotals totals) => Enqueue(() =>
-    {
-        state.State.Totals = totals;
-        return true;
-    });
+    public Task Replace(EnterpriseTotals totals) => Enqueue(new Step { Replaced = totals });
 
     public Task<EnterpriseSummary> GetSummary() => Task.FromResult(_shown);
 
     public Task<EnterpriseStanding> GetStanding() => Task.FromResult(Standing());
 
-    private Task Enqueue(Func<bool> change)
+    private Task Enqueue(Step step)
     {
         if (_leaving)
         {
             return Task.FromException(new InvalidOperationException($"Enterprise {_profile.Id} is restarting after a failed write; try again."));
         }
 
-        var pending = new PendingChange(change, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new PendingChange(step, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         _queue.Add(pending);
         if (_writing is null || _writing.IsCompleted)
         {
@@ -79,7 +110,10 @@ internal sealed class PartnerEnterpriseGrain(
         return pending.Done.Task;
     }
 
-    /// <summary>Counts what arrived while it waited and stores it in one write; each caller is answered once that write is stored.</summary>
+    /// <summary>
+    /// Counts what arrived while it waited and stores it as one journal entry; each caller is answered once that entry
+    /// is stored. The whole state follows when enough entries have been stored since it was last written.
+    /// </summary>
     private async Task WriteQueued()
     {
         while (_queue.Count > 0)
@@ -89,22 +123,21 @@ internal sealed class PartnerEnterpriseGrain(
             _queue.Clear();
             try
             {
-                var changed = false;
+                var steps = ImmutableArray.CreateBuilder<Step>();
                 foreach (var pending in batch)
                 {
-                    changed |= pending.Change();
+                    if (Apply(pending.Step))
+                    {
+                        steps.Add(pending.Step);
+                    }
                 }
 
-                if (changed)
+                if (steps.Count > 0)
                 {
-                    var keep = options.Value.EffectiveRecentCount;
-                    if (state.State.Recent.Count > keep)
-                    {
-                        state.State.Recent.RemoveRange(keep, state.State.Recent.Count - keep);
-                    }
-
-                    state.State.AsOf = clock.GetUtcNow();
-                    await state.WriteStateAsync();
+                    var change = new Change { Steps = steps.ToImmutable(), AsOf = clock.GetUtcNow() };
+                    Settle(change);
+                    await journal.Append(_journalStream, _journalNext, serializer.SerializeToArray(change));
+                    _journalNext++;
                     Show();
                     GrainFactory.Cached<IStandingRelayGrain>(0).ReportEnterprise(Standing()).Ignore();
                 }
@@ -128,7 +161,103 @@ internal sealed class PartnerEnterpriseGrain(
             {
                 pending.Done.TrySetResult();
             }
+
+            if (_journalNext - state.State.JournalNext >= _options.EffectiveCheckpointEvery)
+            {
+                try
+                {
+                    await Checkpoint();
+                }
+                catch (Exception e)
+                {
+                    // What the callers sent is stored in the journal all the same; the next activation applies it.
+                    LogCheckpointFailed(logger, e, _profile.Id);
+                    _leaving = true;
+                    DeactivateOnIdle();
+                    foreach (var pending in _queue)
+                    {
+                        pending.Done.TrySetException(e);
+                    }
+
+                    _queue.Clear();
+                    return;
+                }
+            }
         }
+    }
+
+    /// <summary>Applies the journal's entries written after the stored state, in their order.</summary>
+    private async Task Replay()
+    {
+        _journalNext = state.State.JournalNext;
+        var entries = await journal.Read(_journalStream, _journalNext);
+        foreach (var entry in entries)
+        {
+            if (entry.Number != _journalNext)
+            {
+                throw new InvalidOperationException($"Enterprise {_profile.Id}: journal entry {_journalNext} is missing (found {entry.Number} next).");
+            }
+
+            var change = serializer.Deserialize<Change>(entry.Payload)
+                ?? throw new InvalidOperationException($"Enterprise {_profile.Id}: journal entry {entry.Number} is empty.");
+            foreach (var step in change.Steps)
+            {
+                Apply(step);
+            }
+
+            Settle(change);
+            _journalNext++;
+        }
+
+        if (entries.Count > 0)
+        {
+            LogReplayed(logger, _profile.Id, entries.Count);
+        }
+    }
+
+    /// <summary>Writes the whole state, which then includes every journal entry so far; the journal lets go of them.</summary>
+    private async Task Checkpoint()
+    {
+        var included = state.State.JournalNext;
+        state.State.JournalNext = _journalNext;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.JournalNext = included;
+            throw;
+        }
+
+        journal.Forget(_journalStream, _journalNext);
+    }
+
+    /// <summary>One caller's step applied to the held state; whether it changed anything.</summary>
+    private bool Apply(Step step) => step switch
+    {
+        { Replaced: { } totals } => Replaced(totals),
+        { Followed.IsDefaultOrEmpty: false } => Follow(step.Followed),
+        { Counted.IsDefaultOrEmpty: false } => Count(step.Counted),
+        _ => false,
+    };
+
+    private bool Replaced(EnterpriseTotals totals)
+    {
+        state.State.Totals = totals;
+        return true;
+    }
+
+    /// <summary>What follows an entry's steps, as it was stored and as it is applied again: the latest activities kept, and when.</summary>
+    private void Settle(Change change)
+    {
+        var keep = _options.EffectiveRecentCount;
+        if (state.State.Recent.Count > keep)
+        {
+            state.State.Recent.RemoveRange(keep, state.State.Recent.Count - keep);
+        }
+
+        state.State.AsOf = change.AsOf;
     }
 
     /// <summary>
@@ -211,7 +340,13 @@ internal sealed class PartnerEnterpriseGrain(
         AsOf = _shown.AsOf,
     };
 
-    private sealed record PendingChange(Func<bool> Change, TaskCompletionSource Done);
+    private sealed record PendingChange(Step Step, TaskCompletionSource Done);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Enterprise {EnterpriseId}: applied {Count} journal entries written after its stored state")]
+    private static partial void LogReplayed(ILogger logger, string enterpriseId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Enterprise {EnterpriseId}: writing its whole state failed; its journal keeps the entries since, for its next activation to apply")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception, string enterpriseId);
 
     [GenerateSerializer, Alias("vh.PartnerEnterpriseGrain.State")]
     public sealed class State
@@ -219,5 +354,25 @@ internal sealed class PartnerEnterpriseGrain(
         [Id(0)] public EnterpriseTotals Totals { get; set; } = EnterpriseTotals.Empty;
         [Id(1)] public List<ActivityRecord> Recent { get; set; } = [];
         [Id(2)] public DateTimeOffset AsOf { get; set; }
+
+        /// <summary>The first journal entry this state does not include: an activation applies it and those after it.</summary>
+        [Id(3)] public long JournalNext { get; set; }
+    }
+
+    /// <summary>One caller's message: activities to count, corrections to follow, or totals recomputed from the logs.</summary>
+    [GenerateSerializer, Immutable, Alias("vh.PartnerEnterpriseGrain.Step")]
+    public sealed record Step
+    {
+        [Id(0)] public ImmutableArray<ActivityRecord> Counted { get; init; }
+        [Id(1)] public ImmutableArray<ActivityChange> Followed { get; init; }
+        [Id(2)] public EnterpriseTotals? Replaced { get; init; }
+    }
+
+    /// <summary>A journal entry: the steps of one write that changed something, in the order they arrived, and when it was made.</summary>
+    [GenerateSerializer, Immutable, Alias("vh.PartnerEnterpriseGrain.Change")]
+    public sealed record Change
+    {
+        [Id(0)] public required ImmutableArray<Step> Steps { get; init; }
+        [Id(1)] public required DateTimeOffset AsOf { get; init; }
     }
 }

@@ -41,6 +41,7 @@ internal sealed partial class StoreJournal(
     private List<PendingEntry> _appends = [];
     private Dictionary<string, long> _forgets = new(StringComparer.Ordinal);
     private bool _draining;
+    private Task<Dictionary<string, List<JournalEntry>>>? _recovered;
 
     public Task Append(string stream, long number, byte[] payload)
     {
@@ -70,6 +71,72 @@ internal sealed partial class StoreJournal(
 
     public async Task<IReadOnlyList<JournalEntry>> Read(string stream, long from)
     {
+        IReadOnlyList<JournalEntry> entries;
+        if (_options.IsPostgreSql)
+        {
+            entries = await Query(stream, from);
+        }
+        else if (_expected.TryGetValue(stream, out var next))
+        {
+            // This process has read the stream before: on SQLite it is the store's only writer, so there is nothing
+            // from the next number on; before it, an append that failed may or may not have been stored.
+            entries = from >= next ? [] : await Query(stream, from);
+        }
+        else
+        {
+            var recovered = await Recovered();
+            List<JournalEntry>? found;
+            lock (recovered)
+            {
+                recovered.Remove(stream, out found);
+            }
+
+            entries = found is null ? [] : [.. found.Where(e => e.Number >= from)];
+        }
+
+        _expected[stream] = entries.Count > 0 ? entries[^1].Number + 1 : from;
+        return entries;
+    }
+
+    /// <summary>
+    /// The SQLite table as the first stream read found it, by stream, in one pass (the table has no index by stream,
+    /// and after a crash each of a thousand enterprises and teams would read all of it). Each stream takes its
+    /// entries from here the first time it is read; from then on only this process adds to it.
+    /// </summary>
+    private Task<Dictionary<string, List<JournalEntry>>> Recovered()
+    {
+        lock (_gate)
+        {
+            // A read that failed is tried again by the next stream's activation.
+            return _recovered = _recovered is null or { IsFaulted: true } ? ReadAll() : _recovered;
+        }
+
+        async Task<Dictionary<string, List<JournalEntry>>> ReadAll()
+        {
+            await using var connection = Connect();
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT StreamKey, EntryNumber, Payload FROM VanguardHubJournal WHERE ServiceId = @service ORDER BY StreamKey, EntryNumber;";
+            SchemaMigrator.AddParameter(command, "@service", _serviceId);
+            var streams = new Dictionary<string, List<JournalEntry>>(StringComparer.Ordinal);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var key = reader.GetString(0);
+                if (!streams.TryGetValue(key, out var entries))
+                {
+                    streams[key] = entries = [];
+                }
+
+                entries.Add(new JournalEntry(reader.GetInt64(1), (byte[])reader.GetValue(2)));
+            }
+
+            return streams;
+        }
+    }
+
+    private async Task<IReadOnlyList<JournalEntry>> Query(string stream, long from)
+    {
         await using var connection = Connect();
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
@@ -88,7 +155,6 @@ internal sealed partial class StoreJournal(
             entries.Add(new JournalEntry(reader.GetInt64(0), (byte[])reader.GetValue(1)));
         }
 
-        _expected[stream] = entries.Count > 0 ? entries[^1].Number + 1 : from;
         return entries;
     }
 

@@ -44,6 +44,13 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
     /// An enterprise's figures once they count this many activities: a team tells its enterprises just after it
     /// acknowledges a write, so they follow a moment later. Figures that never get there fail.
     /// </summary>
+    /// <summary>Every write of an enterprise fails: its journal entries and its whole state.</summary>
+    private static void FailEnterpriseWrites(GrainCluster cluster)
+    {
+        cluster.Storage.FailingStates["journal/enterprise"] = true;
+        cluster.Storage.FailingStates["enterprise"] = true;
+    }
+
     private static async Task<EnterpriseTotals> EnterpriseCounting(IGrainFactory grains, string enterprise, int activities)
     {
         var totals = EnterpriseTotals.Empty;
@@ -166,7 +173,8 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         var kfc = await EnterpriseCounting(_cluster.Grains, KfcCoffee, 20);
         kfc.ByTeam.Keys.Should().BeEquivalentTo(teams);
         kfc.Total.Outcomes.ResidentsServed.Should().Be(60);
-        _cluster.Storage.WritesByState["enterprise"].Should().BeLessThanOrEqualTo(3, "twenty teams told it within moments of each other");
+        _cluster.Storage.WritesByState["journal/enterprise"].Should().BeLessThanOrEqualTo(3, "twenty teams told it within moments of each other");
+        _cluster.Storage.WritesByState.GetValueOrDefault("enterprise").Should().Be(0, "its whole state is written every sixteenth entry");
     }
 
     [Fact]
@@ -475,7 +483,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         var activity = Activity(KeyEnterprises, domain: "industry", residents: 9, partners: [Yuneng]);
 
         // The partner enterprise cannot be written: the activity is stored, counted by its team and acknowledged all the same.
-        _cluster.Storage.FailingStates["enterprise"] = true;
+        FailEnterpriseWrites(_cluster);
         (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
         (await team.LogActivity(activity)).Outcome.Should().Be(LogOutcome.AlreadyStored);
         (await team.GetSummary()).Aggregates.Total.Activities.Should().Be(2);
@@ -503,7 +511,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
 
         // While the enterprises cannot be written, the activity is corrected (the partner is now KFC, 9 residents)
         // and one more activity for KFC is logged: both are stored and answered.
-        _cluster.Storage.FailingStates["enterprise"] = true;
+        FailEnterpriseWrites(_cluster);
         var replacement = activity with { Outcomes = activity.Outcomes with { ResidentsServed = 9 }, Partners = [KfcCoffee] };
         (await team.Correct(new ActivityCorrection { ActivityId = activity.Id, Replacement = replacement, Actor = "admin" }))
             .Outcome.Should().Be(CorrectionOutcome.Revised);
@@ -528,7 +536,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         await using (var first = await GrainCluster.StartAsync(folder, serviceId, settings))
         {
             // The enterprise cannot be written until the service stops.
-            first.Storage.FailingStates["enterprise"] = true;
+            FailEnterpriseWrites(first);
             foreach (var activity in logged)
             {
                 (await first.Grains.GetGrain<IServiceTeamGrain>(Dianchi).LogActivity(activity)).Outcome.Should().Be(LogOutcome.Created);
@@ -548,7 +556,7 @@ public abstract class ActivityLoggingTests : IAsyncLifetime
         var activity = Activity(RedPomegranate, residents: 4);
 
         // The id is claimed, then the team's own write (its journal entry) fails: nothing was counted or logged.
-        _cluster.Storage.FailingStates["journal"] = true;
+        _cluster.Storage.FailingStates["journal/team"] = true;
         var first = () => team.LogActivity(activity);
         await first.Should().ThrowAsync<Exception>();
         _cluster.Storage.FailingStates.Clear();

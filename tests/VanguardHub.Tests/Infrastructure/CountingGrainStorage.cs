@@ -13,6 +13,7 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
 {
     private readonly ConcurrentDictionary<string, long> _bytes = new();
     private readonly ConcurrentDictionary<string, int> _writes = new();
+    private readonly ConcurrentDictionary<string, int> _failures = new();
     private readonly ConcurrentDictionary<(string State, GrainId Grain), byte[]> _latest = new();
 
     /// <summary>Grain state names ("team", "chunk", ...) whose writes fail while present.</summary>
@@ -21,6 +22,9 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
     public long TotalBytes => _bytes.Values.Sum();
 
     public IReadOnlyDictionary<string, long> BytesByState => _bytes;
+
+    /// <summary>Writes made to fail, per grain state name.</summary>
+    public IReadOnlyDictionary<string, int> FailuresByState => _failures;
 
     /// <summary>Writes per grain state name since the last reset.</summary>
     public IReadOnlyDictionary<string, int> WritesByState => _writes;
@@ -58,6 +62,7 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
     {
         if (FailingStates.ContainsKey(stateName))
         {
+            _failures.AddOrUpdate(stateName, 1, (_, n) => n + 1);
             throw new IOException($"Injected storage failure writing {stateName} of {grainId}.");
         }
 
@@ -74,20 +79,21 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
 }
 
 /// <summary>
-/// The real journal, with each entry appended counted by the storage's counts (as "journal"); appends fail while
-/// the storage's failing states name "journal".
+/// The real journal, with each entry appended counted by the storage's counts as "journal/" and the kind of stream
+/// ("journal/team", "journal/enterprise"); appends fail while the storage's failing states name "journal" or that.
 /// </summary>
 internal sealed class CountingJournal(IJournal inner, CountingGrainStorage counts) : IJournal
 {
     public async Task Append(string stream, long number, byte[] payload)
     {
-        if (counts.FailingStates.ContainsKey("journal"))
+        var name = "journal/" + stream[..stream.IndexOf('/')];
+        if (counts.FailingStates.ContainsKey("journal") || counts.FailingStates.ContainsKey(name))
         {
             throw new IOException($"Journal entry {number} of \"{stream}\" refused (test).");
         }
 
         await inner.Append(stream, number, payload);
-        counts.Count("journal", payload.Length);
+        counts.Count(name, payload.Length);
     }
 
     public Task<IReadOnlyList<JournalEntry>> Read(string stream, long from) => inner.Read(stream, from);
