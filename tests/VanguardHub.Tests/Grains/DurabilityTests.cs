@@ -65,13 +65,16 @@ public abstract class DurabilityTests(ITestOutputHelper output, StoredHistory hi
         var cluster = history.Cluster;
 
         // Each batch is a journal entry, the team's whole state (with the records of its open chunk) is written with
-        // every sixteenth and a chunk once it is full, so the bytes of one activity depend on where it falls in the
-        // cycle: measure whole cycles (64 activities: four state writes, two chunks) on each team, journal included.
+        // every sixteenth, a chunk once it is full, and the activity index's last page (up to 256 ids, from every
+        // team) with each batch, so the bytes of one activity depend on where it falls in each cycle: measure whole
+        // cycles of all three (256 activities: sixteen state writes, eight chunks, every fill of an index page) on
+        // each team, journal and partner enterprise included.
         var withNone = await BytesPerActivity(cluster, RedPomegranate);
         var withHistory = await BytesPerActivity(cluster, StoredHistory.Team);
 
         output.WriteLine($"bytes written per activity: {withNone:F0} with none stored, {withHistory:F0} with 10,000 stored, ratio {withHistory / withNone:F2}");
-        withHistory.Should().BeLessThanOrEqualTo(2 * withNone);
+        output.WriteLine(string.Join(", ", cluster.Storage.BytesByState.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value:N0} B in {cluster.Storage.WritesByState.GetValueOrDefault(s.Key)}")));
+        withHistory.Should().BeLessThanOrEqualTo(1.5 * withNone, "what a team writes is bounded by its held days and open chunk, not by its history");
     }
 
     [Fact]
@@ -138,7 +141,7 @@ public abstract class DurabilityTests(ITestOutputHelper output, StoredHistory hi
 
     private static async Task<double> BytesPerActivity(GrainCluster cluster, string teamId)
     {
-        const int cycle = 64;
+        const int cycle = 256;
         var team = cluster.Grains.GetGrain<IServiceTeamGrain>(teamId);
         cluster.Storage.Reset();
         for (var i = 0; i < cycle; i++)
