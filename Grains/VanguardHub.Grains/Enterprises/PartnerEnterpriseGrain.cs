@@ -136,7 +136,7 @@ internal sealed partial class PartnerEnterpriseGrain(
                 {
                     var change = new Change { Steps = steps.ToImmutable(), AsOf = clock.GetUtcNow() };
                     Settle(change);
-                    await journal.Append(_journalStream, _journalNext, serializer.SerializeToArray(change));
+                    await journal.Append(_journalStream, _journalNext, serializer.SerializeToArray(change), canWait: true);
                     _journalNext++;
                     Show();
                     GrainFactory.Cached<IStandingRelayGrain>(0).ReportEnterprise(Standing()).Ignore();

@@ -8,8 +8,12 @@ namespace VanguardHub.Grains.Infrastructure;
 /// </summary>
 public interface IJournal
 {
-    /// <summary>Stores <paramref name="payload"/> as entry <paramref name="number"/> of <paramref name="stream"/>.</summary>
-    Task Append(string stream, long number, byte[] payload);
+    /// <summary>
+    /// Stores <paramref name="payload"/> as entry <paramref name="number"/> of <paramref name="stream"/>. With
+    /// <paramref name="canWait"/> (for a writer nobody is waiting on), the entry waits a moment for a write that
+    /// another entry starts instead of starting one of its own.
+    /// </summary>
+    Task Append(string stream, long number, byte[] payload, bool canWait = false);
 
     /// <summary>The stream's entries from <paramref name="from"/> on, in order.</summary>
     Task<IReadOnlyList<JournalEntry>> Read(string stream, long from);

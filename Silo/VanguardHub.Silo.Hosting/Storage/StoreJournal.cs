@@ -16,7 +16,8 @@ namespace VanguardHub.Silo.Hosting.Storage;
 /// <summary>
 /// The journal in the store's own table (<c>VanguardHubJournal</c>: service id, stream, number and payload; keyed by
 /// the first three on PostgreSQL, in the order written on SQLite), with group commit: the entries that arrive while one write is under way are stored together by the next, in one
-/// transaction. An append completes once its transaction is durable (on SQLite, after the shared fsync of the log:
+/// transaction (an entry that can wait, up to <see cref="MayWait"/>, starts no write: it goes with the next one another
+/// entry starts). An append completes once its transaction is durable (on SQLite, after the shared fsync of the log:
 /// <see cref="StoreWriter"/>); the next transaction runs meanwhile. Deletions wait and go together with a write at most
 /// once every <see cref="ForgetInterval"/> (the entries of one stream lie scattered among everyone's, so deleting them
 /// with every write rewrote pages all over the table each time), and when the node stops, after its grains have left.
@@ -31,6 +32,9 @@ internal sealed partial class StoreJournal(
     /// <summary>How long deletions wait to be made together.</summary>
     internal static readonly TimeSpan ForgetInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long at most an entry that can wait waits for another's write to take it along.</summary>
+    internal static readonly TimeSpan MayWait = TimeSpan.FromMilliseconds(50);
+
     // The number each stream's next entry must take, as this process knows it: set by Read (an activation reads its
     // stream before it appends) and by every append. An append out of turn is refused before it reaches the store;
     // between nodes, PostgreSQL's key refuses it.
@@ -41,9 +45,14 @@ internal sealed partial class StoreJournal(
     private List<PendingEntry> _appends = [];
     private Dictionary<string, long> _forgets = new(StringComparer.Ordinal);
     private bool _draining;
+
+    // Whether the entries waiting include one that may not wait (or whose wait is over); whether a timer is set for
+    // those that can.
+    private bool _due;
+    private bool _waitArmed;
     private Task<Dictionary<string, List<JournalEntry>>>? _recovered;
 
-    public Task Append(string stream, long number, byte[] payload)
+    public Task Append(string stream, long number, byte[] payload, bool canWait = false)
     {
         if (_expected.TryGetValue(stream, out var expected) && number != expected)
         {
@@ -55,7 +64,16 @@ internal sealed partial class StoreJournal(
         lock (_gate)
         {
             _appends.Add(entry);
-            StartDraining();
+            if (!canWait)
+            {
+                _due = true;
+                StartDraining();
+            }
+            else if (!_waitArmed)
+            {
+                _waitArmed = true;
+                _ = WriteAfterWait();
+            }
         }
 
         return entry.Stored.Task;
@@ -186,6 +204,21 @@ internal sealed partial class StoreJournal(
         }
     }
 
+    /// <summary>Entries that could wait have waited long enough: they start a write if none has taken them.</summary>
+    private async Task WriteAfterWait()
+    {
+        await Task.Delay(MayWait);
+        lock (_gate)
+        {
+            _waitArmed = false;
+            if (_appends.Count > 0)
+            {
+                _due = true;
+                StartDraining();
+            }
+        }
+    }
+
     // Under _gate.
     private void StartDraining()
     {
@@ -204,13 +237,15 @@ internal sealed partial class StoreJournal(
             Dictionary<string, long> forgets = [];
             lock (_gate)
             {
-                if (_appends.Count == 0)
+                if (_appends.Count == 0 || !_due)
                 {
+                    // Entries that can wait are left for the next write or their timer.
                     _draining = false;
                     return;
                 }
 
                 (appends, _appends) = (_appends, []);
+                _due = false;
                 if (_forgets.Count > 0 && Stopwatch.GetElapsedTime(_lastForgotten) >= ForgetInterval)
                 {
                     (forgets, _forgets) = (_forgets, new(StringComparer.Ordinal));

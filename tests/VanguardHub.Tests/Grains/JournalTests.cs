@@ -278,6 +278,23 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public async Task An_entry_that_can_wait_goes_with_the_next_write_another_starts_or_alone_after_its_wait()
+    {
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId);
+        var journal = cluster.Cluster.GetSiloServiceProvider().GetRequiredService<StoreJournal>();
+        (await journal.Read("test/waits", 0)).Should().BeEmpty();
+        (await journal.Read("test/urgent", 0)).Should().BeEmpty();
+
+        var waiting = journal.Append("test/waits", 0, [1], canWait: true);
+        await journal.Append("test/urgent", 0, [2]);
+        waiting.IsCompletedSuccessfully.Should().BeTrue("it was stored in the write the other entry started");
+
+        // Alone, it is stored after its wait.
+        await journal.Append("test/waits", 1, [3], canWait: true).WaitAsync(TimeSpan.FromSeconds(10));
+        (await journal.Read("test/waits", 0)).Select(e => e.Payload.Single()).Should().Equal((byte)1, (byte)3);
+    }
+
+    [Fact]
     public async Task On_PostgreSql_two_nodes_cannot_both_append_an_entry_under_one_number()
     {
         var connectionString = await PostgresServer.CreateDatabaseAsync();

@@ -84,7 +84,7 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
 /// </summary>
 internal sealed class CountingJournal(IJournal inner, CountingGrainStorage counts) : IJournal
 {
-    public async Task Append(string stream, long number, byte[] payload)
+    public async Task Append(string stream, long number, byte[] payload, bool canWait = false)
     {
         var name = "journal/" + stream[..stream.IndexOf('/')];
         if (counts.FailingStates.ContainsKey("journal") || counts.FailingStates.ContainsKey(name))
@@ -92,7 +92,7 @@ internal sealed class CountingJournal(IJournal inner, CountingGrainStorage count
             throw new IOException($"Journal entry {number} of \"{stream}\" refused (test).");
         }
 
-        await inner.Append(stream, number, payload);
+        await inner.Append(stream, number, payload, canWait);
         counts.Count(name, payload.Length);
     }
 
