@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using VanguardHub.Silo.Hosting.Storage;
 
 namespace VanguardHub.Dashboard.Operations;
 
@@ -17,9 +18,9 @@ internal sealed class VanguardHubMetrics
     {
         var meter = meters.Create(MeterName);
         _activitiesLogged = meter.CreateCounter<long>("vanguardhub.activities.logged", description: "Activity submissions, by result (created, already_stored, id_conflict, invalid).");
-        _logDuration = meter.CreateHistogram<double>("vanguardhub.activities.write.duration", "s", "From a valid submission to its durable acknowledgement.");
+        _logDuration = meter.CreateHistogram("vanguardhub.activities.write.duration", "s", "From a valid submission to its durable acknowledgement.", advice: StorageMetrics.Seconds);
         _snapshotsPushed = meter.CreateCounter<long>("vanguardhub.snapshots.pushed", description: "Board snapshots this host pushed to its walls.");
-        _pushLatency = meter.CreateHistogram<double>("vanguardhub.push.latency", "s", "From an activity being recorded to this host sending it to its walls.");
+        _pushLatency = meter.CreateHistogram("vanguardhub.push.latency", "s", "From an activity being recorded to this host sending it to its walls.", advice: StorageMetrics.Seconds);
         _connectedClients = meter.CreateUpDownCounter<long>("vanguardhub.hub.clients", description: "Wall and drill-down clients connected to this host's hub.");
     }
 

@@ -105,8 +105,18 @@ public static class StorageMetrics
 
     private static readonly Meter Meter = new(MeterName);
 
-    internal static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
-        "vanguardhub.storage.write.duration", "s", "Time to store one grain's state (state: its name) or one journal write (state \"journal\"), waiting for the writer included.");
+    /// <summary>
+    /// Bucket bounds for the service's histograms in seconds, 1 ms to 10 s. Without them the exporter uses its
+    /// defaults (0 to 10,000, made for milliseconds), and every write and push fell in the first bucket: 5 s.
+    /// </summary>
+    public static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.5, 0.75, 1, 2.5, 5, 10],
+    };
+
+    internal static readonly Histogram<double> WriteDuration = Meter.CreateHistogram(
+        "vanguardhub.storage.write.duration", "s", "Time to store one grain's state (state: its name) or one journal write (state \"journal\"), waiting for the writer included.",
+        advice: Seconds);
 
     internal static readonly Counter<long> Errors = Meter.CreateCounter<long>(
         "vanguardhub.storage.errors", description: "Grain state reads and writes and journal writes that failed.");

@@ -71,6 +71,13 @@ public sealed class OperationsTests(ITestOutputHelper output) : IDisposable
         Value(metrics, "vanguardhub_activities_logged_total", "result=\"invalid\"").Should().BeGreaterThanOrEqualTo(1);
         metrics.Should().Contain("vanguardhub_activities_write_duration_seconds_bucket");
         metrics.Should().Contain("vanguardhub_storage_write_duration_seconds_bucket");
+
+        // Durations in seconds, in buckets from a millisecond up: a write of a few milliseconds is told apart from one of 100 ms.
+        foreach (var histogram in new[] { "vanguardhub_activities_write_duration_seconds", "vanguardhub_storage_write_duration_seconds" })
+        {
+            Regex.IsMatch(metrics, histogram + @"_bucket\{[^}]*le=""0\.01""\}").Should().BeTrue($"{histogram} has a 10 ms bucket");
+            Regex.IsMatch(metrics, histogram + @"_bucket\{[^}]*le=""0\.1""\}").Should().BeTrue($"{histogram} has a 100 ms bucket");
+        }
         metrics.Should().Contain("http_server_request_duration_seconds");
     }
 
