@@ -41,12 +41,14 @@ internal static class PushScenario
         }
 
         var cpuBefore = (Service: app?.CpuTime, Walls: walls.CpuTime, Own: Process.GetCurrentProcess().TotalProcessorTime);
+        var inside = await ServiceSide();
         var (total, driven) = await Drive(settings.Seconds, acknowledged);
         var cpu = (Service: app is null ? (double?)null : Stats.CpuPercent(app.CpuTime - cpuBefore.Service!.Value, driven),
             Walls: Stats.CpuPercent(walls.CpuTime - cpuBefore.Walls, driven),
             Own: Stats.CpuPercent(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore.Own, driven));
         var rss = app?.RssMiB;
         await Task.Delay(2000);
+        var insideAfter = await ServiceSide();
         var received = await walls.Stop();
 
         var warmUpLatencies = Latencies(received.Arrivals, warmedUp);
@@ -66,6 +68,10 @@ internal static class PushScenario
             Console.WriteLine($"201 -> snapshot at the wall (ms): median {Percentile(sorted, 0.50):F0}, p95 {Percentile(sorted, 0.95):F0}, p99 {Percentile(sorted, 0.99):F0}, max {sorted[^1]:F0}");
         }
 
+        // Inside the service over the measured seconds: a push can be no faster than the write it reports.
+        var written = insideAfter.Written.Minus(inside.Written);
+        var sent = insideAfter.Sent.Minus(inside.Sent);
+        Console.WriteLine($"the service's own histograms: submission -> durable 201 {written.Describe()}; recorded -> sent to its walls {sent.Describe()}");
         Console.WriteLine($"messages per wall: {perWall:F0} for {acknowledged.Count + warmedUp.Count} activities (warm-up included)");
         Console.WriteLine($"CPU while posting, of {Environment.ProcessorCount} cores: service {(cpu.Service is { } c ? $"{c:F0}%" : "not measured")}, walls {cpu.Walls:F0}%, writer {cpu.Own:F0}%");
         var warmUpDelivered = warmUpLatencies.Length == warmedUp.Count * connected;
@@ -75,7 +81,14 @@ internal static class PushScenario
                         $"{sorted.Length} of {expected} deliveries ({early} before their 201); "
                         + (warmedUp.IsEmpty ? "no warm-up; " : $"after a {settings.WarmUpSeconds} s warm-up (its p99 {Percentile(warmUpLatencies, 0.99):F0} ms); ")
                         + $"{perWall:F0} messages per wall; "
+                        + $"in the service, submission -> 201 {written.Describe()}, recorded -> sent {sent.Describe()}; "
                         + $"pushing up to {PushRate(settings)} snapshots/s; walls' process CPU {cpu.Walls:F0}%, writer {cpu.Own:F0}%")]);
+
+        // The service's histograms of its writes (201s only) and of its pushes' news (from an activity being recorded
+        // to this host sending it to its walls; the newest activities of each push, which its feed lists).
+        async Task<(ServiceHistograms.Buckets Written, ServiceHistograms.Buckets Sent)> ServiceSide() => (
+            await ServiceHistograms.Read(client, "vanguardhub_activities_write_duration_seconds", "result=\"created\""),
+            await ServiceHistograms.Read(client, "vanguardhub_push_latency_seconds"));
 
         // Posts at the rate for the given seconds, recording each acknowledged activity; returns how many and how long.
         async Task<(long Count, TimeSpan Elapsed)> Drive(int seconds, ConcurrentDictionary<(string Team, long Sequence), long> into)
