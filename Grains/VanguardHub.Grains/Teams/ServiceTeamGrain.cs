@@ -171,9 +171,9 @@ internal sealed partial class ServiceTeamGrain(
 
     /// <summary>
     /// Group commit: activities that arrive while a batch is being stored wait for the next batch, and a whole batch
-    /// costs one write of this team, plus its share of an index page write (the index stores the claims of many teams'
-    /// batches together) and of a chunk write (one per full chunk), and after the answer one write per partner
-    /// enterprise it touches. Each caller is answered once its batch is durable.
+    /// costs one journal entry of this team, plus its share of an index page write (the index stores the claims of
+    /// many teams' batches together) and of a chunk write (one per full chunk), and after the answer a share of a
+    /// journal entry of each partner enterprise it touches. Each caller is answered once its batch is durable.
     /// </summary>
     public Task<LogResult> LogActivity(ActivityRecord activity)
     {
