@@ -43,15 +43,15 @@ internal sealed partial class PartnerEnterpriseGrain(
     private EnterpriseProfile _profile = null!;
     private EnterpriseSummary _shown = null!;
 
-    // The number the next journal entry takes; the state stored last includes those before State.JournalNext.
-    private long _journalNext;
-    private string _journalStream = null!;
+    // Its journal; the state stored last includes its entries before State.JournalNext.
+    private JournalStream<Change>? _journalStream;
+
+    private JournalStream<Change> Journal => _journalStream ??= new(journal, serializer, "enterprise/" + this.GetPrimaryKeyString());
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _profile = roster.FindEnterprise(this.GetPrimaryKeyString())
             ?? throw new ArgumentException($"No enterprise \"{this.GetPrimaryKeyString()}\" in the roster.");
-        _journalStream = "enterprise/" + _profile.Id;
         await Replay();
         Show();
     }
@@ -67,7 +67,7 @@ internal sealed partial class PartnerEnterpriseGrain(
             await writing.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
 
-        if (_leaving || _journalNext == state.State.JournalNext || cancellationToken.IsCancellationRequested)
+        if (_leaving || Journal.Next == state.State.JournalNext || cancellationToken.IsCancellationRequested)
         {
             return;
         }
@@ -136,8 +136,7 @@ internal sealed partial class PartnerEnterpriseGrain(
                 {
                     var change = new Change { Steps = steps.ToImmutable(), AsOf = clock.GetUtcNow() };
                     Settle(change);
-                    await journal.Append(_journalStream, _journalNext, serializer.SerializeToArray(change), canWait: true);
-                    _journalNext++;
+                    await Journal.Append(change, canWait: true);
                     Show();
                     GrainFactory.Cached<IStandingRelayGrain>(0).ReportEnterprise(Standing()).Ignore();
                 }
@@ -162,7 +161,7 @@ internal sealed partial class PartnerEnterpriseGrain(
                 pending.Done.TrySetResult();
             }
 
-            if (_journalNext - state.State.JournalNext >= _options.EffectiveCheckpointEvery)
+            if (Journal.Next - state.State.JournalNext >= _options.EffectiveCheckpointEvery)
             {
                 try
                 {
@@ -189,29 +188,18 @@ internal sealed partial class PartnerEnterpriseGrain(
     /// <summary>Applies the journal's entries written after the stored state, in their order.</summary>
     private async Task Replay()
     {
-        _journalNext = state.State.JournalNext;
-        var entries = await journal.Read(_journalStream, _journalNext);
-        foreach (var entry in entries)
+        var applied = await Journal.Replay(state.State.JournalNext, change =>
         {
-            if (entry.Number != _journalNext)
-            {
-                throw new InvalidOperationException($"Enterprise {_profile.Id}: journal entry {_journalNext} is missing (found {entry.Number} next).");
-            }
-
-            var change = serializer.Deserialize<Change>(entry.Payload)
-                ?? throw new InvalidOperationException($"Enterprise {_profile.Id}: journal entry {entry.Number} is empty.");
             foreach (var step in change.Steps)
             {
                 Apply(step);
             }
 
             Settle(change);
-            _journalNext++;
-        }
-
-        if (entries.Count > 0)
+        });
+        if (applied > 0)
         {
-            LogReplayed(logger, _profile.Id, entries.Count);
+            LogReplayed(logger, _profile.Id, applied);
         }
     }
 
@@ -219,7 +207,7 @@ internal sealed partial class PartnerEnterpriseGrain(
     private async Task Checkpoint()
     {
         var included = state.State.JournalNext;
-        state.State.JournalNext = _journalNext;
+        state.State.JournalNext = Journal.Next;
         try
         {
             await state.WriteStateAsync();
@@ -230,7 +218,7 @@ internal sealed partial class PartnerEnterpriseGrain(
             throw;
         }
 
-        journal.Forget(_journalStream, _journalNext);
+        Journal.Forget(state.State.JournalNext);
     }
 
     /// <summary>One caller's step applied to the held state; whether it changed anything.</summary>

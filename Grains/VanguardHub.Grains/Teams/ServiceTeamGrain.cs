@@ -80,11 +80,10 @@ internal sealed partial class ServiceTeamGrain(
 
     private string TeamId => _teamId ??= _strings.Share(this.GetPrimaryKeyString());
 
-    // The number the team's next journal entry takes; the state stored last includes those before State.JournalNext.
-    private long _journalNext;
-    private string? _journalStream;
+    // The team's journal; the state stored last includes its entries before State.JournalNext.
+    private JournalStream<TeamChange>? _journalStream;
 
-    private string JournalStream => _journalStream ??= "team/" + TeamId;
+    private JournalStream<TeamChange> Journal => _journalStream ??= new(journal, serializer, "team/" + TeamId);
 
     private TeamState State => state.State;
 
@@ -113,7 +112,7 @@ internal sealed partial class ServiceTeamGrain(
             await telling.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
 
-        if (_leaving || _journalNext == State.JournalNext)
+        if (_leaving || Journal.Next == State.JournalNext)
         {
             return;
         }
@@ -129,7 +128,7 @@ internal sealed partial class ServiceTeamGrain(
 
         try
         {
-            if (!_leaving && _journalNext > State.JournalNext)
+            if (!_leaving && Journal.Next > State.JournalNext)
             {
                 await Checkpoint();
             }
@@ -148,24 +147,11 @@ internal sealed partial class ServiceTeamGrain(
     /// <summary>Applies the journal's entries written after the stored state, in their order.</summary>
     private async Task Replay()
     {
-        _journalNext = State.JournalNext;
-        var entries = await journal.Read(JournalStream, State.JournalNext);
-        foreach (var entry in entries)
+        var applied = await Journal.Replay(State.JournalNext,
+            change => Apply(change with { Appends = [.. change.Appends.Select(a => a with { Record = _strings.Share(a.Record!) })] }));
+        if (applied > 0)
         {
-            if (entry.Number != _journalNext)
-            {
-                throw new InvalidOperationException($"Team {TeamId}: journal entry {_journalNext} is missing (found {entry.Number} next).");
-            }
-
-            var change = serializer.Deserialize<TeamChange>(entry.Payload)
-                ?? throw new InvalidOperationException($"Team {TeamId}: journal entry {entry.Number} is empty.");
-            Apply(change with { Appends = [.. change.Appends.Select(a => a with { Record = _strings.Share(a.Record!) })] });
-            _journalNext++;
-        }
-
-        if (entries.Count > 0)
-        {
-            LogReplayed(logger, TeamId, entries.Count);
+            LogReplayed(logger, TeamId, applied);
         }
     }
 
@@ -642,8 +628,7 @@ internal sealed partial class ServiceTeamGrain(
     private async Task Store(TeamChange change)
     {
         Apply(change);
-        await journal.Append(JournalStream, _journalNext, serializer.SerializeToArray(change));
-        _journalNext++;
+        await Journal.Append(change);
         _tellable = State.Untold.Count;
     }
 
@@ -653,7 +638,7 @@ internal sealed partial class ServiceTeamGrain(
     /// </summary>
     private async Task CheckpointIfDueOrLeave()
     {
-        if (_journalNext - State.JournalNext < _options.EffectiveCheckpointEvery)
+        if (Journal.Next - State.JournalNext < _options.EffectiveCheckpointEvery)
         {
             return;
         }
@@ -673,7 +658,7 @@ internal sealed partial class ServiceTeamGrain(
     private async Task Checkpoint()
     {
         var included = State.JournalNext;
-        State.JournalNext = _journalNext;
+        State.JournalNext = Journal.Next;
         try
         {
             await state.WriteStateAsync();
@@ -685,7 +670,7 @@ internal sealed partial class ServiceTeamGrain(
         }
 
         _tellable = State.Untold.Count;
-        journal.Forget(JournalStream, State.JournalNext);
+        Journal.Forget(State.JournalNext);
     }
 
     /// <summary>A correction's change to the held state: the new revision goes to its month's current chunk and replaces the old one in the figures.</summary>
