@@ -75,20 +75,30 @@ internal static class IngestScenario
 
         // A fresh process compiles its hot paths again, with profile-guided optimisation, over its first minute under
         // load (system-wide CPU profiles of the measured seconds: the service's JIT thread took 5% of the machine after
-        // a 10-second warm-up, 0.15% after 40 s): the figures are taken after a warm-up of the same load, whose
-        // activities are checked at the end like the rest.
-        var warmUp = settings.WarmUpSeconds > 0 ? await Drive(settings with { Seconds = settings.WarmUpSeconds }, app, Log) : null;
-        if (warmUp is not null)
+        // a 10-second warm-up, 0.15% after 40 s): the figures are taken after a warm-up of the same load, until the
+        // JIT has settled (ServiceJit), whose activities are checked at the end like the rest.
+        using var admin = credentials.AdminClient();
+        var (warmUpSucceeded, warmUpFailed) = (0L, 0);
+        if (settings.WarmUpSeconds > 0)
         {
-            Console.WriteLine($"warm-up: {warmUp.Succeeded} activities in {settings.WarmUpSeconds} s ({warmUp.PerSecond:F0}/s), {warmUp.Failed} failed");
+            var warmUp = await ServiceJit.Drive(admin, settings.WarmUpSeconds, async seconds =>
+            {
+                var part = await Drive(settings with { Seconds = seconds }, app, Log);
+                warmUpSucceeded += part.Succeeded;
+                warmUpFailed += part.Failed;
+            });
+            Console.WriteLine($"warm-up: {warmUpSucceeded} activities ({warmUpSucceeded / (double)warmUp.Seconds:F0}/s), {warmUpFailed} failed, in {warmUp}");
         }
 
         // The HTTP ceiling: an anonymous no-op (the probe a load balancer calls), through the same middleware.
         using var anonymous = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Clients }) { BaseAddress = address };
         var noop = await Drive(settings, app, async _ => (await anonymous.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK ? 1 : 0);
+        var jitBefore = await ServiceJit.Read(admin);
         var ingest = await Drive(settings, app, Log);
-        var logged = ingest.Succeeded + (warmUp?.Succeeded ?? 0);
-        var refused = ingest.Failed + (warmUp?.Failed ?? 0);
+        var jit = jitBefore is { } jb && await ServiceJit.Read(admin) is { } ja ? ja.Since(jb) : (ServiceJit.Rate?)null;
+        Console.WriteLine($"the service's JIT while ingesting: {(jit is { } j ? j.ToString() : "not reported")}");
+        var logged = ingest.Succeeded + warmUpSucceeded;
+        var refused = ingest.Failed + warmUpFailed;
 
         using var checker = credentials.AdminClient();
         checker.Timeout = TimeSpan.FromMinutes(10);
@@ -121,7 +131,8 @@ internal static class IngestScenario
             noop.Row("no-op GET /healthz", ""),
             ingest.Row(settings.Batch > 1 ? $"POST /api/activities/batch, {settings.Batch} each (durable, acknowledged)" : "POST /api/activities (durable, acknowledged)",
                 $"activities/s; ratio to no-op {ingest.PerSecond / noop.PerSecond:F3}; {ingest.Failed} requests failed"
-                + (settings.Batch > 1 ? $"; latency per request, {ingest.Requests / ingest.Elapsed.TotalSeconds:F0} requests/s" : "")),
+                + (settings.Batch > 1 ? $"; latency per request, {ingest.Requests / ingest.Elapsed.TotalSeconds:F0} requests/s" : "")
+                + (jit is { } rate ? $"; the service's JIT meanwhile {rate}" : "")),
         ]);
     }
 

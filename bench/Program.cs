@@ -12,7 +12,8 @@ using VanguardHub.Bench;
 // Options: --url URL (use a running service instead of starting one; VANGUARDHUB_ADMIN_PASSWORD must hold its admin password), --seconds N, --clients N, --walls N, --rate N,
 //          --engine sqlite|postgres (postgres: a private server started by scripts/postgres.sh; not for history, memory, startup),
 //          --whole-snapshots (push and fan-out walls take whole "board" snapshots instead of deltas, for comparison),
-//          --warmup N (seconds of the same load before ingest's and push's figures are taken, default 30; 0: none),
+//          --warmup N (seconds of the same load at least before ingest's and push's figures are taken, default 30, then on
+//                      until the service's JIT has settled, see ServiceJit; 0: none),
 //          --batch N (ingest, push: each request carries N activities, to POST /api/activities/batch; default 1, to POST /api/activities),
 //          --rounds N (history: how many runs on each store, taking turns; their medians are compared; default 3),
 //          --heap-snapshots DIR (browser: saves the V8 heap snapshots it takes at the baseline and at the end, for DevTools' Memory panel),

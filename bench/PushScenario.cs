@@ -30,19 +30,23 @@ internal static class PushScenario
         using var client = credentials.AdminClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 });
         var teams = (await client.GetFromJsonAsync<JsonElement>("/api/teams")).EnumerateArray().Select(t => t.GetProperty("profile").GetProperty("id").GetString()!).ToArray();
 
-        // As in ingest, the figures are taken after a warm-up of the same load: a fresh service spends its first
-        // minute under load compiling its hot paths again (a CPU profile 8 to 18 s in put a fifth of its time in the
-        // JIT's thread), CPU the pushes then wait for. The warm-up's activities are checked at the end like the rest.
+        // As in ingest, the figures are taken after a warm-up of the same load, until the service's JIT has settled
+        // (ServiceJit): at this rate a fresh service's JIT took 30-70% of a core for its first 50 s under load, and
+        // the pushes waited for that CPU (after 30 s p99 281 and 550 ms, after 120 s 188 and 166 ms, alternated). The
+        // warm-up's activities are checked at the end like the rest.
         var warmedUp = new ConcurrentDictionary<(string Team, long Sequence), long>();
+        ServiceJit.WarmUp? warmUp = null;
         if (settings.WarmUpSeconds > 0)
         {
-            await Drive(settings.WarmUpSeconds, warmedUp);
-            Console.WriteLine($"warm-up: {warmedUp.Count} activities in {settings.WarmUpSeconds} s");
+            warmUp = await ServiceJit.Drive(client, settings.WarmUpSeconds, async seconds => await Drive(seconds, warmedUp));
+            Console.WriteLine($"warm-up: {warmedUp.Count} activities in {warmUp}");
         }
 
         var cpuBefore = (Service: app?.CpuTime, Walls: walls.CpuTime, Own: Process.GetCurrentProcess().TotalProcessorTime);
         var inside = await ServiceSide();
+        var jitBefore = await ServiceJit.Read(client);
         var (total, driven) = await Drive(settings.Seconds, acknowledged);
+        var jit = jitBefore is { } jb && await ServiceJit.Read(client) is { } ja ? ja.Since(jb) : (ServiceJit.Rate?)null;
         var cpu = (Service: app is null ? (double?)null : Stats.CpuPercent(app.CpuTime - cpuBefore.Service!.Value, driven),
             Walls: Stats.CpuPercent(walls.CpuTime - cpuBefore.Walls, driven),
             Own: Stats.CpuPercent(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore.Own, driven));
@@ -74,12 +78,14 @@ internal static class PushScenario
         Console.WriteLine($"the service's own histograms: submission -> durable 201 {written.Describe()}; recorded -> sent to its walls {sent.Describe()}");
         Console.WriteLine($"messages per wall: {perWall:F0} for {acknowledged.Count + warmedUp.Count} activities (warm-up included)");
         Console.WriteLine($"CPU while posting, of {Environment.ProcessorCount} cores: service {(cpu.Service is { } c ? $"{c:F0}%" : "not measured")}, walls {cpu.Walls:F0}%, writer {cpu.Own:F0}%");
+        Console.WriteLine($"the service's JIT while posting: {(jit is { } j ? j.ToString() : "not reported")}");
         var warmUpDelivered = warmUpLatencies.Length == warmedUp.Count * connected;
         return new ScenarioResult("push", connected == settings.Walls && sorted.Length == expected && warmUpDelivered, [
                     new ResultRow($"201 -> snapshot, {settings.Walls} walls at {settings.Rate}/s" + (batch > 1 ? $", {batch} to a request" : ""), acknowledged.Count, acknowledged.Count / (double)settings.Seconds,
                         Percentile(sorted, 0.50), Percentile(sorted, 0.95), Percentile(sorted, 0.99), rss, cpu.Service,
                         $"{sorted.Length} of {expected} deliveries ({early} before their 201); "
-                        + (warmedUp.IsEmpty ? "no warm-up; " : $"after a {settings.WarmUpSeconds} s warm-up (its p99 {Percentile(warmUpLatencies, 0.99):F0} ms); ")
+                        + (warmUp is null ? "no warm-up; " : $"after a {warmUp.Seconds} s warm-up (its p99 {Percentile(warmUpLatencies, 0.99):F0} ms); ")
+                        + (jit is { } rate ? $"the service's JIT meanwhile {rate}; " : "")
                         + $"{perWall:F0} messages per wall; "
                         + $"in the service, submission -> 201 {written.Describe()}, recorded -> sent {sent.Describe()}; "
                         + $"pushing up to {PushRate(settings)} snapshots/s; walls' process CPU {cpu.Walls:F0}%, writer {cpu.Own:F0}%")]);
