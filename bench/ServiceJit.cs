@@ -52,10 +52,19 @@ internal static partial class ServiceJit
             : $"{Seconds} s; the service's JIT over its last {StepSeconds} s: {rate}" + (Settled ? "" : $" (not settled within {MaxSeconds} s)");
     }
 
-    /// <summary>The service's JIT counters, or null when its <c>/metrics</c> has none.</summary>
+    /// <summary>The service's JIT counters, or null when its <c>/metrics</c> has none or cannot be read (an older service given by <c>--url</c>).</summary>
     public static async Task<Reading?> Read(HttpClient admin)
     {
-        var text = await admin.GetStringAsync("/metrics");
+        string text;
+        try
+        {
+            text = await admin.GetStringAsync("/metrics");
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+
         var methods = Value(text, "dotnet_jit_compiled_methods_total");
         var seconds = Value(text, "dotnet_jit_compilation_time_seconds_total");
         return methods is null || seconds is null ? null : new Reading(methods.Value, seconds.Value, DateTime.UtcNow);
