@@ -78,6 +78,7 @@ internal static class IngestScenario
         // a 10-second warm-up, 0.15% after 40 s): the figures are taken after a warm-up of the same load, until the
         // JIT has settled (ServiceJit), whose activities are checked at the end like the rest.
         using var admin = credentials.AdminClient();
+        admin.Timeout = TimeSpan.FromMinutes(10);
         var (warmUpSucceeded, warmUpFailed) = (0L, 0);
         if (settings.WarmUpSeconds > 0)
         {
@@ -95,19 +96,17 @@ internal static class IngestScenario
         var noop = await Drive(settings, app, async _ => (await anonymous.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK ? 1 : 0);
         var jitBefore = await ServiceJit.Read(admin);
         var ingest = await Drive(settings, app, Log);
-        var jit = jitBefore is { } jb && await ServiceJit.Read(admin) is { } ja ? ja.Since(jb) : (ServiceJit.Rate?)null;
+        var jit = await ServiceJit.Since(admin, jitBefore);
         Console.WriteLine($"the service's JIT while ingesting: {(jit is { } j ? j.ToString() : "not reported")}");
         var logged = ingest.Succeeded + warmUpSucceeded;
         var refused = ingest.Failed + warmUpFailed;
 
-        using var checker = credentials.AdminClient();
-        checker.Timeout = TimeSpan.FromMinutes(10);
         // The board takes the teams' reports a moment after they are stored: ask again while it catches up.
-        var report = await checker.GetFromJsonAsync<JsonElement>("/api/admin/consistency");
+        var report = await admin.GetFromJsonAsync<JsonElement>("/api/admin/consistency");
         for (var attempt = 0; attempt < 10 && !report.GetProperty("consistent").GetBoolean(); attempt++)
         {
             await Task.Delay(500);
-            report = await checker.GetFromJsonAsync<JsonElement>("/api/admin/consistency");
+            report = await admin.GetFromJsonAsync<JsonElement>("/api/admin/consistency");
         }
 
         var stored = report.GetProperty("storedActivities").GetInt64() - before;

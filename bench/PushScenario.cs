@@ -46,7 +46,7 @@ internal static class PushScenario
         var inside = await ServiceSide();
         var jitBefore = await ServiceJit.Read(client);
         var (total, driven) = await Drive(settings.Seconds, acknowledged);
-        var jit = jitBefore is { } jb && await ServiceJit.Read(client) is { } ja ? ja.Since(jb) : (ServiceJit.Rate?)null;
+        var jit = await ServiceJit.Since(client, jitBefore);
         var cpu = (Service: app is null ? (double?)null : Stats.CpuPercent(app.CpuTime - cpuBefore.Service!.Value, driven),
             Walls: Stats.CpuPercent(walls.CpuTime - cpuBefore.Walls, driven),
             Own: Stats.CpuPercent(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore.Own, driven));

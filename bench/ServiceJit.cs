@@ -70,6 +70,10 @@ internal static partial class ServiceJit
         return methods is null || seconds is null ? null : new Reading(methods.Value, seconds.Value, DateTime.UtcNow);
     }
 
+    /// <summary>The JIT's rate from <paramref name="before"/> to now; null when either reading is missing.</summary>
+    public static async Task<Rate?> Since(HttpClient admin, Reading? before) =>
+        before is { } earlier && await Read(admin) is { } now ? now.Since(earlier) : null;
+
     /// <summary>
     /// Drives the load (<paramref name="drive"/>: for so many seconds) for at least <paramref name="minSeconds"/>, then
     /// <see cref="StepSeconds"/> at a time while the service's JIT took more than <see cref="SettledCoreShare"/> of a
@@ -78,7 +82,6 @@ internal static partial class ServiceJit
     public static async Task<WarmUp> Drive(HttpClient admin, int minSeconds, Func<int, Task> drive)
     {
         var seconds = 0;
-        Rate? last = null;
         var step = Math.Min(minSeconds, StepSeconds);
         if (minSeconds > step)
         {
@@ -91,8 +94,7 @@ internal static partial class ServiceJit
             var before = await Read(admin);
             await drive(step);
             seconds += step;
-            var after = await Read(admin);
-            last = before is { } b && after is { } a ? a.Since(b) : null;
+            var last = await Since(admin, before);
             if (last is not { } rate || rate.CoreShare < SettledCoreShare || seconds + StepSeconds > Math.Max(MaxSeconds, minSeconds))
             {
                 return new WarmUp(seconds, last);
