@@ -350,43 +350,84 @@ internal sealed partial class StoreJournal(
         }
         else if (forgets.Count > 0)
         {
+            // Every stream's deletion in one statement: one round trip to the server, not one a stream.
             await using var delete = connection.CreateCommand();
             delete.Transaction = transaction;
-            delete.CommandText = "DELETE FROM VanguardHubJournal WHERE ServiceId = @service AND StreamKey = @stream AND EntryNumber < @before;";
+            delete.CommandText = """
+                DELETE FROM VanguardHubJournal AS entry
+                USING unnest(@streams, @befores) AS forget(stream, before)
+                WHERE entry.ServiceId = @service AND entry.StreamKey = forget.stream AND entry.EntryNumber < forget.before;
+                """;
             SchemaMigrator.AddParameter(delete, "@service", _serviceId);
-            var stream = SchemaMigrator.AddParameter(delete, "@stream", "");
-            var before = SchemaMigrator.AddParameter(delete, "@before", 0L);
-            foreach (var (key, number) in forgets)
-            {
-                stream.Value = key;
-                before.Value = number;
-                await delete.ExecuteNonQueryAsync();
-            }
+            SchemaMigrator.AddParameter(delete, "@streams", forgets.Keys.ToArray());
+            SchemaMigrator.AddParameter(delete, "@befores", forgets.Values.ToArray());
+            await delete.ExecuteNonQueryAsync();
         }
 
-        var taken = new bool[appends.Count];
-        if (appends.Count > 0)
-        {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = _options.IsPostgreSql
-                ? "INSERT INTO VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload) VALUES (@service, @stream, @number, @payload) ON CONFLICT DO NOTHING;"
-                : "INSERT INTO VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload) VALUES (@service, @stream, @number, @payload);";
-            SchemaMigrator.AddParameter(insert, "@service", _serviceId);
-            var stream = SchemaMigrator.AddParameter(insert, "@stream", "");
-            var number = SchemaMigrator.AddParameter(insert, "@number", 0L);
-            var payload = SchemaMigrator.AddParameter(insert, "@payload", Array.Empty<byte>());
-            for (var i = 0; i < appends.Count; i++)
-            {
-                stream.Value = appends[i].Stream;
-                number.Value = appends[i].Number;
-                payload.Value = appends[i].Payload;
-                taken[i] = await insert.ExecuteNonQueryAsync() == 1;
-            }
-        }
-
+        var taken = appends.Count > 0 && _options.IsPostgreSql
+            ? await InsertAll(connection, transaction, appends)
+            : await InsertEach(connection, transaction, appends);
         await transaction.CommitAsync();
         return taken;
+    }
+
+    /// <summary>SQLite, in process: one prepared insert run for each entry.</summary>
+    private async Task<bool[]> InsertEach(DbConnection connection, DbTransaction transaction, List<PendingEntry> appends)
+    {
+        var taken = new bool[appends.Count];
+        if (appends.Count == 0)
+        {
+            return taken;
+        }
+
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload) VALUES (@service, @stream, @number, @payload);";
+        SchemaMigrator.AddParameter(insert, "@service", _serviceId);
+        var stream = SchemaMigrator.AddParameter(insert, "@stream", "");
+        var number = SchemaMigrator.AddParameter(insert, "@number", 0L);
+        var payload = SchemaMigrator.AddParameter(insert, "@payload", Array.Empty<byte>());
+        for (var i = 0; i < appends.Count; i++)
+        {
+            stream.Value = appends[i].Stream;
+            number.Value = appends[i].Number;
+            payload.Value = appends[i].Payload;
+            taken[i] = await insert.ExecuteNonQueryAsync() == 1;
+        }
+
+        return taken;
+    }
+
+    /// <summary>
+    /// PostgreSQL, over the network: every entry in one statement, one round trip to the server however many teams'
+    /// batches the write carries (one statement an entry cost the server and this process a round trip each). An
+    /// entry under a number another node took is skipped, and it is the one the answer does not name.
+    /// </summary>
+    private async Task<bool[]> InsertAll(DbConnection connection, DbTransaction transaction, List<PendingEntry> appends)
+    {
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload)
+            SELECT @service, entry.stream, entry.number, entry.payload
+            FROM unnest(@streams, @numbers, @payloads) AS entry(stream, number, payload)
+            ON CONFLICT DO NOTHING
+            RETURNING StreamKey, EntryNumber;
+            """;
+        SchemaMigrator.AddParameter(insert, "@service", _serviceId);
+        SchemaMigrator.AddParameter(insert, "@streams", appends.Select(e => e.Stream).ToArray());
+        SchemaMigrator.AddParameter(insert, "@numbers", appends.Select(e => e.Number).ToArray());
+        SchemaMigrator.AddParameter(insert, "@payloads", appends.Select(e => e.Payload).ToArray());
+        var stored = new HashSet<(string, long)>();
+        await using (var reader = await insert.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                stored.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        return [.. appends.Select(e => stored.Contains((e.Stream, e.Number)))];
     }
 
     private DbConnection Connect() => _options.IsPostgreSql

@@ -314,6 +314,50 @@ public sealed class JournalTests : IDisposable
         (await second.Read("team/" + Dianchi, 0)).Select(e => e.Payload.Single()).Should().Equal((byte)1);
     }
 
+    [Fact]
+    public async Task On_PostgreSql_a_write_of_many_streams_stores_each_entry_but_one_under_a_taken_number_and_deletes_for_each()
+    {
+        var connectionString = await PostgresServer.CreateDatabaseAsync();
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId, PostgresServer.StorageSettings(connectionString));
+        var first = cluster.Cluster.GetSiloServiceProvider().GetRequiredService<IJournal>();
+        var options = new StorageOptions { Engine = StorageOptions.PostgreSql, PostgreSqlConnectionString = connectionString, DataDirectory = _folder.Path };
+        var second = new StoreJournal(
+            Options.Create(options), Options.Create(new ClusterOptions { ServiceId = _serviceId }), new StoreWriter(Options.Create(options)), NullLogger<StoreJournal>.Instance);
+        string[] streams = ["test/a", "test/b", "test/c", "test/d"];
+        foreach (var stream in streams)
+        {
+            (await first.Read(stream, 0)).Should().BeEmpty();
+        }
+
+        (await second.Read("test/b", 0)).Should().BeEmpty();
+        await second.Append("test/b", 0, [9]);
+
+        // Sent together, they go in as few writes as the journal makes of them; b's number is the other node's.
+        var appends = streams.SelectMany(stream => new[] { (stream, 0L), (stream, 1L) })
+            .Where(e => e.stream != "test/b" || e.Item2 == 0)
+            .Select(e => (e.stream, e.Item2, Task: first.Append(e.stream, e.Item2, [(byte)e.Item2, (byte)e.stream[^1]])))
+            .ToList();
+        await Task.WhenAll(appends.Select(a => a.Task)).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        appends.Where(a => a.stream != "test/b").Should().OnlyContain(a => a.Task.IsCompletedSuccessfully);
+        appends.Single(a => a.stream == "test/b").Task.Exception!.InnerException.Should().BeOfType<JournalConflictException>();
+        (await second.Read("test/b", 0)).Select(e => e.Payload.Single()).Should().Equal((byte)9);
+        foreach (var stream in streams.Where(s => s != "test/b"))
+        {
+            (await first.Read(stream, 0)).Select(e => (e.Number, e.Payload[1])).Should().Equal((0L, (byte)stream[^1]), (1L, (byte)stream[^1]));
+        }
+
+        // Deletions for several streams, made with a later write.
+        first.Forget("test/a", 1);
+        first.Forget("test/c", 2);
+        await Task.Delay(StoreJournal.ForgetInterval + TimeSpan.FromMilliseconds(100));
+        await first.Append("test/d", 2, [2]);
+
+        (await first.Read("test/a", 0)).Select(e => e.Number).Should().Equal(1L);
+        (await first.Read("test/c", 0)).Should().BeEmpty();
+        (await first.Read("test/d", 0)).Select(e => e.Number).Should().Equal(0L, 1L, 2L);
+    }
+
     private async Task<TeamState> StoredTeamState(GrainCluster cluster)
     {
         var held = new GrainState<TeamState>(new TeamState());

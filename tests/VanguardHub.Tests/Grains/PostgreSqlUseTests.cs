@@ -102,6 +102,17 @@ public sealed class PostgreSqlUseTests : IDisposable
         effective.Password.Should().Be("x");
     }
 
+    [Theory]
+    [InlineData("Host=db;Username=vh;Password=x", true)]
+    [InlineData("Host=db;Username=vh;Password=x;No Reset On Close=false", false)]
+    [InlineData("Host=db;Username=vh;Password=x;noresetonclose=false", false)]
+    public void Pooled_connections_are_not_reset_unless_the_connection_string_says_so(string given, bool expected)
+    {
+        var options = new StorageOptions { Engine = StorageOptions.PostgreSql, PostgreSqlConnectionString = given };
+
+        new NpgsqlConnectionStringBuilder(options.ConnectionString).NoResetOnClose.Should().Be(expected);
+    }
+
     [Fact]
     public async Task The_server_compresses_grain_states_with_lz4()
     {
