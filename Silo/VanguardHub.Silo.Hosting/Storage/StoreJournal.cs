@@ -350,17 +350,17 @@ internal sealed partial class StoreJournal(
         }
         else if (forgets.Count > 0)
         {
-            // Every stream's deletion in one statement: one round trip to the server, not one a stream.
-            await using var delete = connection.CreateCommand();
-            delete.Transaction = transaction;
-            delete.CommandText = """
-                DELETE FROM VanguardHubJournal AS entry
-                USING unnest(@streams, @befores) AS forget(stream, before)
-                WHERE entry.ServiceId = @service AND entry.StreamKey = forget.stream AND entry.EntryNumber < forget.before;
-                """;
-            SchemaMigrator.AddParameter(delete, "@service", _serviceId);
-            SchemaMigrator.AddParameter(delete, "@streams", forgets.Keys.ToArray());
-            SchemaMigrator.AddParameter(delete, "@befores", forgets.Values.ToArray());
+            // One statement a stream (each finds its entries by the key; a join of every stream's bound against the
+            // table scanned all of it, some 40 ms a time), all sent in one round trip.
+            await using var delete = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+            foreach (var (stream, before) in forgets)
+            {
+                delete.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM VanguardHubJournal WHERE ServiceId = $1 AND StreamKey = $2 AND EntryNumber < $3;")
+                {
+                    Parameters = { new() { Value = _serviceId }, new() { Value = stream }, new() { Value = before } },
+                });
+            }
+
             await delete.ExecuteNonQueryAsync();
         }
 
