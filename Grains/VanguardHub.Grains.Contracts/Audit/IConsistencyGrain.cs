@@ -6,10 +6,10 @@ namespace VanguardHub.Contracts.Audit;
 [Alias("vh.IConsistencyGrain")]
 public interface IConsistencyGrain : IGrainWithIntegerKey
 {
-    [Alias("Check")]
+    [Alias("Check"), ResponseTimeout(WholeLogCalls.Timeout)]
     Task<ConsistencyReport> Check();
 
-    [Alias("Rebuild")]
+    [Alias("Rebuild"), ResponseTimeout(WholeLogCalls.Timeout)]
     Task<ConsistencyReport> Rebuild();
 }
 

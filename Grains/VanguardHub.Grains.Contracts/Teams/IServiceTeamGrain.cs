@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using VanguardHub.Contracts.Activities;
+using VanguardHub.Contracts.Audit;
 
 namespace VanguardHub.Contracts.Teams;
 
@@ -37,15 +38,15 @@ public interface IServiceTeamGrain : IGrainWithStringKey
     Task<ImmutableArray<ActivityRecord>> GetRevisions(Guid activityId);
 
     /// <summary>Where each activity in this team's log belongs: what the activity index is built from.</summary>
-    [Alias("GetLocations"), Orleans.Concurrency.AlwaysInterleave]
+    [Alias("GetLocations"), Orleans.Concurrency.AlwaysInterleave, ResponseTimeout(WholeLogCalls.Timeout)]
     Task<ImmutableArray<ActivityLocation>> GetLocations();
 
     /// <summary>Recomputes every aggregate from the stored log and compares it with what the team holds.</summary>
-    [Alias("Audit"), Orleans.Concurrency.AlwaysInterleave]
+    [Alias("Audit"), Orleans.Concurrency.AlwaysInterleave, ResponseTimeout(WholeLogCalls.Timeout)]
     Task<TeamAudit> Audit();
 
     /// <summary>Replaces the aggregates with the ones recomputed from the log.</summary>
-    [Alias("RebuildFromLog")]
+    [Alias("RebuildFromLog"), ResponseTimeout(WholeLogCalls.Timeout)]
     Task<TeamAudit> RebuildFromLog();
 }
 

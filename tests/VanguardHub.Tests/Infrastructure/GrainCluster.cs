@@ -27,8 +27,10 @@ internal sealed class GrainCluster : IAsyncDisposable
 
     /// <param name="dataDirectory">Where the SQLite file lives; the same folder and service id find the same state again.</param>
     /// <param name="prepareStorage">Sets up the storage before the silo first uses it (to hold reads back from the start).</param>
+    /// <param name="responseTimeout">How long a call waits for its answer, unless its method says otherwise (Orleans' default: 30 s).</param>
     public static async Task<GrainCluster> StartAsync(
-        string dataDirectory, string? serviceId = null, IDictionary<string, string?>? settings = null, Action<CountingGrainStorage>? prepareStorage = null)
+        string dataDirectory, string? serviceId = null, IDictionary<string, string?>? settings = null, Action<CountingGrainStorage>? prepareStorage = null,
+        TimeSpan? responseTimeout = null)
     {
         var values = new Dictionary<string, string?> { ["Storage:DataDirectory"] = dataDirectory };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -40,9 +42,19 @@ internal sealed class GrainCluster : IAsyncDisposable
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ServiceId = serviceId ?? Guid.NewGuid().ToString("N");
         builder.Options.ConfigureFileLogging = false;
+        if (responseTimeout is { } timeout)
+        {
+            builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = timeout));
+        }
+
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddVanguardHubGrains(configuration);
+            if (responseTimeout is { } timeout)
+            {
+                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = timeout);
+            }
+
             // The service's own storage path (writes queued in-process), with counting around it.
             silo.Services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) =>
             {
