@@ -302,9 +302,7 @@ public sealed class JournalTests : IDisposable
         var first = cluster.Cluster.GetSiloServiceProvider().GetRequiredService<IJournal>();
 
         // A second node on the same store, each believing it holds the stream: both read it, both append entry 0.
-        var options = new StorageOptions { Engine = StorageOptions.PostgreSql, PostgreSqlConnectionString = connectionString, DataDirectory = _folder.Path };
-        var second = new StoreJournal(
-            Options.Create(options), Options.Create(new ClusterOptions { ServiceId = _serviceId }), new StoreWriter(Options.Create(options)), NullLogger<StoreJournal>.Instance);
+        var second = SecondNodesJournal(connectionString);
         (await first.Read("team/" + Dianchi, 0)).Should().BeEmpty();
         (await second.Read("team/" + Dianchi, 0)).Should().BeEmpty();
 
@@ -320,9 +318,7 @@ public sealed class JournalTests : IDisposable
         var connectionString = await PostgresServer.CreateDatabaseAsync();
         await using var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId, PostgresServer.StorageSettings(connectionString));
         var first = cluster.Cluster.GetSiloServiceProvider().GetRequiredService<IJournal>();
-        var options = new StorageOptions { Engine = StorageOptions.PostgreSql, PostgreSqlConnectionString = connectionString, DataDirectory = _folder.Path };
-        var second = new StoreJournal(
-            Options.Create(options), Options.Create(new ClusterOptions { ServiceId = _serviceId }), new StoreWriter(Options.Create(options)), NullLogger<StoreJournal>.Instance);
+        var second = SecondNodesJournal(connectionString);
         string[] streams = ["test/a", "test/b", "test/c", "test/d"];
         foreach (var stream in streams)
         {
@@ -356,6 +352,14 @@ public sealed class JournalTests : IDisposable
         (await first.Read("test/a", 0)).Select(e => e.Number).Should().Equal(1L);
         (await first.Read("test/c", 0)).Should().BeEmpty();
         (await first.Read("test/d", 0)).Select(e => e.Number).Should().Equal(0L, 1L, 2L);
+    }
+
+    /// <summary>The journal of a second node on the same PostgreSQL store and service.</summary>
+    private StoreJournal SecondNodesJournal(string connectionString)
+    {
+        var options = new StorageOptions { Engine = StorageOptions.PostgreSql, PostgreSqlConnectionString = connectionString, DataDirectory = _folder.Path };
+        return new StoreJournal(
+            Options.Create(options), Options.Create(new ClusterOptions { ServiceId = _serviceId }), new StoreWriter(Options.Create(options)), NullLogger<StoreJournal>.Instance);
     }
 
     private async Task<TeamState> StoredTeamState(GrainCluster cluster)
