@@ -47,11 +47,12 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
 
     /// <summary>
     /// Several nodes may start at once against one database: a session-level advisory lock lets one apply the steps
-    /// while the others wait, then find them recorded.
+    /// while the others wait, then find them recorded. The lock's connection is not pooled: closing it ends the session,
+    /// and with it the lock, even if the unlock below never reached the server (pooled connections are not reset).
     /// </summary>
     public async Task<IReadOnlyList<string>> ApplyPostgreSqlAsync(string connectionString, CancellationToken cancellationToken = default)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({SchemaLockKey});", cancellationToken);
         try

@@ -65,7 +65,7 @@ public sealed class StorageOptions : IValidatableObject
             }
 
             // A connection back in the pool is not reset: nothing here leaves state on a session (the schema's
-            // advisory lock is released before its connection closes), and the reset Npgsql sends otherwise (six
+            // advisory lock is taken on a connection of its own, outside the pool), and the reset Npgsql sends otherwise (six
             // statements, from RESET ALL to DISCARD SEQUENCES) ran on the server at every one of the tens of thousands
             // of times a minute a write takes a connection.
             if (!given.Contains("NORESETONCLOSE"))
