@@ -13,7 +13,7 @@ namespace VanguardHub.Tests.Grains;
 /// </summary>
 public sealed class WholeLogCallTests : IDisposable
 {
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
 
     private readonly TempFolder _folder = new();
 
