@@ -364,8 +364,8 @@ internal sealed partial class StoreJournal(
             await delete.ExecuteNonQueryAsync();
         }
 
-        var taken = appends.Count > 0 && _options.IsPostgreSql
-            ? await InsertAll(connection, transaction, appends)
+        var taken = appends.Count == 0 ? []
+            : _options.IsPostgreSql ? await InsertAll(connection, transaction, appends)
             : await InsertEach(connection, transaction, appends);
         await transaction.CommitAsync();
         return taken;
@@ -375,11 +375,6 @@ internal sealed partial class StoreJournal(
     private async Task<bool[]> InsertEach(DbConnection connection, DbTransaction transaction, List<PendingEntry> appends)
     {
         var taken = new bool[appends.Count];
-        if (appends.Count == 0)
-        {
-            return taken;
-        }
-
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = "INSERT INTO VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload) VALUES (@service, @stream, @number, @payload);";
