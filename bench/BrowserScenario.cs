@@ -245,6 +245,11 @@ internal static class BrowserScenario
             Console.WriteLine(madeOf);
 
             var span = $"{first.At.TotalMinutes:F2} -> {last.At.TotalMinutes:F2} min";
+            // Target 7 names an hour at 10 snapshots a second, the baseline at its 5th minute.
+            var verdict = new Verdict("7. the wall in Chromium, an hour", $"heap x{HeapAllowance:F2} of 5 min's at most, document not growing",
+                $"x{ratio:F3} ({Mib(kept):F2} -> {Mib(keptAtEnd):F2} MiB, {span}); document {first.DocumentNodes} -> {last.DocumentNodes} nodes; "
+                + $"{receivedRate:F1} snapshots/s received",
+                settings.Minutes == 60 && receivedRate >= SnapshotsPerSecond * 0.9 ? heapOk && domOk && errorsSeen.Count == 0 && caughtUp : null);
             return new ScenarioResult("browser", heapOk && domOk && errorsSeen.Count == 0 && caughtUp,
             [
                 new ResultRow($"JS heap after GC, {span}", samples.Count, double.NaN, double.NaN, double.NaN, double.NaN, rss, null,
@@ -261,7 +266,7 @@ internal static class BrowserScenario
                     + $"{feeder.Failed} failed; page caught up: {caughtUp}; hub connections {connections}; {busy}"),
                 new ResultRow("page errors (console errors, uncaught exceptions)", errorsSeen.Count, double.NaN, double.NaN, double.NaN, double.NaN, null, null,
                     errorsSeen.FirstOrDefault() ?? ""),
-            ]);
+            ]) { Verdicts = [verdict] };
         }
         finally
         {

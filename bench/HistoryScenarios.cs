@@ -18,6 +18,9 @@ internal static class HistoryScenarios
 {
     private const double IngestRatioTarget = 0.90;
     private const double RssTargetMB = 400;
+
+    // The history targets 4, 5 and 6 name: a store holding a million activities.
+    private const int TargetHistory = 1_000_000;
     private const int StartRuns = 5;
 
     // The largest page GET /api/teams/{id}/activities serves.
@@ -77,7 +80,16 @@ internal static class HistoryScenarios
         rows.Add(new ResultRow("ingest rate, stored / empty", 0, double.NaN, double.NaN, double.NaN, double.NaN, null, null,
             $"{ratio:F3} (medians of {settings.Rounds} runs each); target >= {IngestRatioTarget:F2}: {(met ? "met" : "NOT met")}; "
             + $"round by round {string.Join(", ", pairs.Select(p => p.ToString("F3", CultureInfo.InvariantCulture)))}; each against its run's no-op rate: {againstNoop:F3}"));
-        return new ScenarioResult("history", empty.Concat(stored).All(r => r.Correct), rows);
+        var correct = empty.Concat(stored).All(r => r.Correct);
+        return new ScenarioResult("history", correct, rows)
+        {
+            Verdicts =
+            [
+                new Verdict("4. history", $"stored / empty >= {IngestRatioTarget:F2}, 1,000,000 stored",
+                    $"{ratio:F3} (medians of {settings.Rounds} rounds: {Stats.Median(stored.Select(IngestRate)):N0} against {Stats.Median(empty.Select(IngestRate)):N0}/s), {settings.History:N0} stored",
+                    settings.History == TargetHistory ? correct && met : null),
+            ],
+        };
     }
 
     /// <summary>
@@ -149,6 +161,9 @@ internal static class HistoryScenarios
         var met = MB(max) <= RssTargetMB;
         Console.WriteLine($"memory: RSS after the reads at most {MB(max):F0} MB; the {RssTargetMB:F0} MB target is {(met ? "met" : "NOT met")}");
         var pages = latencies.Order().ToArray();
+        var verdict = new Verdict("5. memory", $"RSS <= {RssTargetMB:F0} MB, 1,000,000 stored, every timeline read",
+            $"{MB(max):F0} MB at most after the reads ({afterReads:F0} / {after30:F0} / {after60:F0} MiB: then, 30 s and 60 s later), {settings.History:N0} stored",
+            settings.History == TargetHistory ? correct && met : null);
         return new ScenarioResult("memory", correct,
         [
             new ResultRow("RSS when ready", 1, double.NaN, double.NaN, double.NaN, double.NaN, ready, null, ""),
@@ -157,7 +172,7 @@ internal static class HistoryScenarios
                 $"{read:N0} activities in {timelinesTime.TotalSeconds:F0} s, after {summariesRead:N0} enterprise summaries in {summariesTime.TotalSeconds:F0} s; RSS: peak during all the reads"),
             new ResultRow("RSS after the reads: now, +30 s, +60 s", samples.Length, double.NaN, double.NaN, double.NaN, double.NaN, max, null,
                 $"{afterReads:F0} / {after30:F0} / {after60:F0} MiB; max {MB(max):F0} MB, last {MB(after60):F0} MB; target <= {RssTargetMB:F0} MB: {(met ? "met" : "NOT met")}"),
-        ]);
+        ]) { Verdicts = [verdict] };
     }
 
     /// <summary>
@@ -188,6 +203,7 @@ internal static class HistoryScenarios
 
         var store = await PreparedStore.Get(settings.History);
         var rows = new List<ResultRow>();
+        var medians = new List<(string Label, double Ms, TimeSpan Target)>();
         var correct = true;
         foreach (var (label, data, expected, target) in new[]
         {
@@ -218,9 +234,13 @@ internal static class HistoryScenarios
             var cpuNote = $"; CPU used by the first 200 of /healthz: median {Stats.Percentile([.. cpu.Order()], 0.50):F0} ms (runs {string.Join(", ", cpu.Select(c => c.ToString("F0", CultureInfo.InvariantCulture)))})";
             rows.Add(StartRow($"{label}: first 200 of GET /healthz", healthz, target, cpuNote));
             rows.Add(StartRow($"{label}: first 200 of GET /readyz", readyz, target));
+            medians.Add((label, Stats.Median(healthz), target));
         }
 
-        return new ScenarioResult("startup", correct, rows);
+        var verdict = new Verdict("6. start-up, first 200", $"<= {EmptyStartTarget.TotalSeconds:F0} s empty, <= {StoreStartTarget.TotalSeconds:F0} s with 1,000,000 stored",
+            $"medians of {StartRuns}: " + string.Join(", ", medians.Select(m => $"{m.Label} {m.Ms:N0} ms")),
+            settings.History == TargetHistory ? correct && medians.All(m => m.Ms <= m.Target.TotalMilliseconds) : null);
+        return new ScenarioResult("startup", correct, rows) { Verdicts = [verdict] };
     }
 
     private static double MB(double mebibytes) => mebibytes * 1024 * 1024 / 1e6;

@@ -125,6 +125,16 @@ internal static class IngestScenario
             Failures.Clear();
         }
 
+        var p99 = Stats.Percentile(ingest.Latencies, 0.99);
+        var ratio = ingest.PerSecond / noop.PerSecond;
+        var load = $"{settings.Clients} clients, {(settings.Batch > 1 ? $"{settings.Batch} to a request" : "one to a request")}";
+        var verdict = settings.Postgres
+            ? new Verdict("1. ingest, PostgreSQL", $">= {PostgresTarget:N0} activities/s, {TargetClients} clients",
+                $"{ingest.PerSecond:N0}/s, p99 {p99:F0} ms per request ({load}); ratio to no-op {ratio:F3} (aim {RatioAim:F2})",
+                settings.Clients == TargetClients ? correct && ingest.PerSecond >= PostgresTarget : null)
+            : new Verdict("1. ingest, SQLite", $">= {SqliteTarget:N0} activities/s, p99 <= {SqliteP99TargetMs:F0} ms, {TargetClients} clients",
+                $"{ingest.PerSecond:N0}/s, p99 {p99:F0} ms per request ({load}); ratio to no-op {ratio:F3} (aim {RatioAim:F2})",
+                settings.Clients == TargetClients ? correct && ingest.PerSecond >= SqliteTarget && p99 <= SqliteP99TargetMs : null);
         return new ScenarioResult("ingest", correct,
         [
             noop.Row("no-op GET /healthz", ""),
@@ -132,8 +142,17 @@ internal static class IngestScenario
                 $"activities/s; ratio to no-op {ingest.PerSecond / noop.PerSecond:F3}; {ingest.Failed} requests failed"
                 + (settings.Batch > 1 ? $"; latency per request, {ingest.Requests / ingest.Elapsed.TotalSeconds:F0} requests/s" : "")
                 + (jit is { } rate ? $"; the service's JIT meanwhile {rate}" : "")),
-        ]);
+        ]) { Verdicts = [verdict] };
     }
+
+    // Target 1: durable ingest from 256 concurrent clients over the 58 teams, every acknowledged activity stored.
+    private const int TargetClients = 256;
+    private const double SqliteTarget = 10_000;
+    private const double SqliteP99TargetMs = 100;
+    private const double PostgresTarget = 15_000;
+
+    // The long-term aim for the ingest rate against the no-op endpoint's in the same run.
+    private const double RatioAim = 0.25;
 
     // Why requests failed, counted by reason, so that a failed run says what went wrong.
     private static readonly ConcurrentDictionary<string, int> Failures = new();

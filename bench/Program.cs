@@ -2,13 +2,14 @@ using VanguardHub.Bench;
 
 // VanguardHub benchmarks: dotnet run -c Release --project bench -- <scenario> [options]
 //   ingest  durable ingest from many concurrent clients, against a no-op endpoint in the same run
-//   push    latency from the 201 to the wall receiving the snapshot that contains the activity
+//   push    latency from the 201 to the wall receiving the snapshot that contains the activity (200 walls, 1,000/s)
 //   fanout  1,000 wall clients on one node, each receiving every snapshot: delivery lag, clients dropped
 //   history ingest on an empty store against the same on a store holding --history activities (default 1,000,000)
 //   memory  RSS with 58 teams, 1,000 enterprises and --history activities, after every team's timeline is read
 //   startup first successful request after process start, on an empty store and on the --history store
 //   browser the wall in Chromium for --minutes (default 60) at 10 snapshots/s: JS heap and DOM nodes over time
 //   all     every scenario, each on its own fresh store
+// Each scenario runs at its target's load unless told otherwise; the bench ends with the targets, met or not.
 // Options: --url URL (use a running service instead of starting one; VANGUARDHUB_ADMIN_PASSWORD must hold its admin password), --seconds N, --clients N, --walls N, --rate N,
 //          --engine sqlite|postgres (postgres: a private server started by scripts/postgres.sh; not for history, memory, startup),
 //          --whole-snapshots (push and fan-out walls take whole "board" snapshots instead of deltas, for comparison),

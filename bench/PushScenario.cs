@@ -8,8 +8,14 @@ namespace VanguardHub.Bench;
 /// <summary>From the 201 a team leader gets to a wall receiving the snapshot that contains the activity.</summary>
 internal static class PushScenario
 {
+    // Target 2: from the 201 to the wall, p99 at most 250 ms, at 1,000 activities/s with 200 walls (the defaults).
+    private const int TargetWalls = 200;
+    private const int TargetRate = 1000;
+    private const double P99TargetMs = 250;
+
     public static async Task<ScenarioResult> Run(Settings settings, Credentials credentials, AppProcess? app)
     {
+        settings = settings with { Walls = settings.WallsGiven ? settings.Walls : TargetWalls, Rate = settings.RateGiven ? settings.Rate : TargetRate };
         var address = credentials.Address;
         var wallToken = await credentials.WallToken();
         var batch = Math.Max(1, settings.Batch);
@@ -80,7 +86,13 @@ internal static class PushScenario
         Console.WriteLine($"CPU while posting, of {Environment.ProcessorCount} cores: service {(cpu.Service is { } c ? $"{c:F0}%" : "not measured")}, walls {cpu.Walls:F0}%, writer {cpu.Own:F0}%");
         Console.WriteLine($"the service's JIT while posting: {(jit is { } j ? j.ToString() : "not reported")}");
         var warmUpDelivered = warmUpLatencies.Length == warmedUp.Count * connected;
-        return new ScenarioResult("push", connected == settings.Walls && sorted.Length == expected && warmUpDelivered, [
+        var correct = connected == settings.Walls && sorted.Length == expected && warmUpDelivered;
+        var p99 = Percentile(sorted, 0.99);
+        var verdict = new Verdict("2. push, 201 -> wall", $"p99 <= {P99TargetMs:F0} ms, {TargetWalls} walls, {TargetRate:N0}/s",
+            $"p99 {p99:F0} ms (p50 {Percentile(sorted, 0.50):F0}), {settings.Walls} walls at {settings.Rate:N0}/s; {sorted.Length:N0} of {expected:N0} delivered"
+            + (warmUp is null ? "" : $"; after a {warmUp.Seconds} s warm-up, whose own p99 was {Percentile(warmUpLatencies, 0.99):F0} ms"),
+            settings.Walls == TargetWalls && settings.Rate == TargetRate ? correct && p99 <= P99TargetMs : null);
+        return new ScenarioResult("push", correct, [
                     new ResultRow($"201 -> snapshot, {settings.Walls} walls at {settings.Rate}/s" + (batch > 1 ? $", {batch} to a request" : ""), acknowledged.Count, acknowledged.Count / (double)settings.Seconds,
                         Percentile(sorted, 0.50), Percentile(sorted, 0.95), Percentile(sorted, 0.99), rss, cpu.Service,
                         $"{sorted.Length} of {expected} deliveries ({early} before their 201); "
@@ -88,7 +100,7 @@ internal static class PushScenario
                         + (jit is { } rate ? $"the service's JIT meanwhile {rate}; " : "")
                         + $"{perWall:F0} messages per wall; "
                         + $"in the service, submission -> 201 {written.Describe()}, recorded -> sent {sent.Describe()}; "
-                        + $"pushing up to {PushRate(settings)} snapshots/s; walls' process CPU {cpu.Walls:F0}%, writer {cpu.Own:F0}%")]);
+                        + $"pushing up to {PushRate(settings)} snapshots/s; walls' process CPU {cpu.Walls:F0}%, writer {cpu.Own:F0}%")]) { Verdicts = [verdict] };
 
         // The service's histograms of its writes (201s only) and of its pushes' news (from an activity being recorded
         // to this host sending it to its walls; the newest activities of each push, which its feed lists).

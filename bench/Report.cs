@@ -5,7 +5,18 @@ namespace VanguardHub.Bench;
 internal sealed record ResultRow(
     string Measure, long Count, double PerSecond, double P50Ms, double P95Ms, double P99Ms, double? RssMiB, double? CpuPercent, string Note);
 
-internal sealed record ScenarioResult(string Scenario, bool Correct, IReadOnlyList<ResultRow> Rows);
+/// <summary>
+/// One of the performance targets, judged from a run: what it asks, what the run measured, and whether that meets it.
+/// <paramref name="Met"/> is null when the run was not at the load the target names (other clients, walls or rates).
+/// </summary>
+internal sealed record Verdict(string Target, string Wanted, string Measured, bool? Met);
+
+internal sealed record ScenarioResult(string Scenario, bool Correct, IReadOnlyList<ResultRow> Rows)
+{
+    // Written to the JSON once, as its "targets", for all scenarios together.
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<Verdict> Verdicts { get; init; } = [];
+}
 
 internal static class Stats
 {
@@ -39,7 +50,25 @@ internal static class Report
 
             Console.WriteLine($"{result.Scenario,-8} correctness: {(result.Correct ? "ok" : "FAILED")}");
         }
+
+        var verdicts = results.SelectMany(r => r.Verdicts).ToList();
+        if (verdicts.Count == 0)
+        {
+            return;
+        }
+
+        var targetWidth = verdicts.Max(v => v.Target.Length);
+        var wantedWidth = verdicts.Max(v => v.Wanted.Length);
+        Console.WriteLine();
+        Console.WriteLine($"{"target".PadRight(targetWidth)}  {"wanted".PadRight(wantedWidth)}  met  measured");
+        foreach (var verdict in verdicts)
+        {
+            Console.WriteLine($"{verdict.Target.PadRight(targetWidth)}  {verdict.Wanted.PadRight(wantedWidth)}  {YesNo(verdict.Met),-3}  {verdict.Measured}");
+        }
     }
+
+    /// <summary>"yes", "no", or "n/a" for a run at another load than the target's.</summary>
+    private static string YesNo(bool? met) => met switch { true => "yes", false => "no", null => "n/a" };
 
     public static async Task WriteJson(IEnumerable<ScenarioResult> results, string path)
     {
@@ -49,6 +78,7 @@ internal static class Report
             machine = new { cores = Environment.ProcessorCount, os = Environment.OSVersion.ToString(), dotnet = Environment.Version.ToString() },
             at = DateTimeOffset.UtcNow,
             results,
+            targets = results.SelectMany(r => r.Verdicts),
         }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
         Console.WriteLine($"results written to {Path.GetFullPath(path)}");
     }
