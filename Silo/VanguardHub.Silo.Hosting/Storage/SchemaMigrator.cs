@@ -52,7 +52,7 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
     /// </summary>
     public async Task<IReadOnlyList<string>> ApplyPostgreSqlAsync(string connectionString, CancellationToken cancellationToken = default)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Multiplexing = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({SchemaLockKey});", cancellationToken);
         try

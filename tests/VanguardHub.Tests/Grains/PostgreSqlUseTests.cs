@@ -113,6 +113,17 @@ public sealed class PostgreSqlUseTests : IDisposable
         new NpgsqlConnectionStringBuilder(options.ConnectionString).NoResetOnClose.Should().Be(expected);
     }
 
+    [Theory]
+    [InlineData("Host=db;Username=vh;Password=x", true)]
+    [InlineData("Host=db;Username=vh;Password=x;Multiplexing=false", false)]
+    [InlineData("Host=db;Username=vh;Password=x;Pooling=false", false)]
+    public void Commands_are_multiplexed_over_the_pool_unless_the_connection_string_says_so_or_has_no_pool(string given, bool expected)
+    {
+        var options = new StorageOptions { Engine = StorageOptions.PostgreSql, PostgreSqlConnectionString = given };
+
+        new NpgsqlConnectionStringBuilder(options.ConnectionString).Multiplexing.Should().Be(expected);
+    }
+
     [Fact]
     public async Task The_server_compresses_grain_states_with_lz4()
     {
