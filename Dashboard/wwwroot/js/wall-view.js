@@ -38,6 +38,11 @@ const PANEL_IDS = ['wall-totals', 'wall-domains', 'wall-districts', 'wall-race',
 const COMPARE_TOP = 4;
 /** QR images are drawn at this many pixels and shown at the size the stylesheet gives them. */
 const QR_PIXELS = 264;
+/**
+ * A kiosk's QR code keeps its address at least this long once shown: the feed's newest team changes with nearly every
+ * activity, and a phone cannot read a code that is drawn anew twice a second.
+ */
+const QR_HOLD_MS = 10_000;
 
 export class WallView {
   constructor({ doc, t, lang, kiosk, echarts, pixelRatio, qrcode = null, origin = '' }) {
@@ -49,6 +54,10 @@ export class WallView {
     this.origin = origin;
     this.panelTargets = new Map();
     this.panelDecor = new Map();
+    this.qrSince = new Map(); // panel id → when its QR code took the address it shows
+    this.qrRecheck = 0; // the timer that looks at held QR codes again, and when it fires
+    this.qrRecheckAt = 0;
+    this.legend = { values: new Map(), total: 0 }; // what the domains legend's formatter reads
     this.districtCodes = [];
     this.domains = [];
     this.districts = [];
@@ -174,12 +183,25 @@ export class WallView {
     ]);
   }
 
-  updatePanelTargets(snapshot) {
+  /** A held QR code takes its panel's new address when its hold ends, whether or not a snapshot comes then. */
+  recheckPanelTargets(at, now) {
+    const view = this.doc.defaultView;
+    if (!view || (this.qrRecheck && this.qrRecheckAt <= at)) return;
+    view.clearTimeout(this.qrRecheck);
+    this.qrRecheckAt = at;
+    this.qrRecheck = view.setTimeout(() => {
+      this.qrRecheck = 0;
+      if (this.snapshot) this.updatePanelTargets(this.snapshot, Date.now());
+    }, at - now);
+  }
+
+  updatePanelTargets(snapshot, now) {
     this.panelTargets = this.computePanelTargets(snapshot);
     for (const [id, node] of this.panelDecor) {
       const path = this.panelTargets.get(id);
       if (!path) {
         node.hidden = true;
+        delete node.dataset.url;
         continue;
       }
       const local = this.withLang(path);
@@ -190,6 +212,12 @@ export class WallView {
       }
       const url = `${this.origin}${local}`;
       if (node.dataset.url === url) continue;
+      const heldUntil = (this.qrSince.get(id) ?? 0) + QR_HOLD_MS;
+      if (node.dataset.url && now < heldUntil) {
+        this.recheckPanelTargets(heldUntil, now);
+        continue;
+      }
+      this.qrSince.set(id, now);
       node.dataset.url = url;
       node.title = url;
       if (!this.qrcode) continue;
@@ -246,7 +274,7 @@ export class WallView {
     this.renderRace(Array.isArray(snapshot.leaderboard) ? snapshot.leaderboard : []);
     this.renderPartners(Array.isArray(snapshot.partners) ? snapshot.partners : []);
     this.replaceFeed(Array.isArray(snapshot.recent) ? snapshot.recent : []);
-    this.updatePanelTargets(snapshot);
+    this.updatePanelTargets(snapshot, now);
     if (this.charts) {
       this.updateDomains(snapshot.byDomain ?? {}, snapshot.totals);
       this.updateDistricts(snapshot.byDistrict ?? {});
@@ -651,6 +679,7 @@ export class WallView {
         itemGap: 13,
         icon: 'roundRect',
         selectedMode: false,
+        formatter: (name) => this.legendText(name),
         textStyle: {
           color: TEXT,
           fontFamily: FONT,
@@ -817,22 +846,27 @@ export class WallView {
     const total = codes.reduce((sum, code) => sum + (byDomain[code]?.activities || 0), 0);
     const data = codes.map((code) => ({ name: this.domainName(code), value: byDomain[code]?.activities || 0, code }));
     if (this.unchanged('domains', [totals?.activities ?? total, data])) return;
-    const values = new Map(data.map((d) => [d.name, d.value]));
+    this.legend = { values: new Map(data.map((d) => [d.name, d.value])), total };
     this.charts.domains.setOption({
       title: { text: formatNumber(totals?.activities ?? total) },
-      legend: {
-        data: data.map((d) => d.name),
-        formatter: (name) => {
-          const value = values.get(name) || 0;
-          const pct = total > 0 ? Math.round((value / total) * 100) : 0;
-          const shown = this.fitText(name, LEGEND_NAME_WIDTH[this.lang] - 6, LEGEND_NAME_SIZE[this.lang]);
-          // English names are long (and a kiosk has its QR code there): no room for the share, the donut shows it.
-          const share = this.lang === 'en' || this.kiosk ? '' : `{pct|${pct}%}`;
-          return `{name|${richEscape(shown)}}{value|${formatNumber(value)}}${share}`;
-        },
-      },
+      legend: { data: data.map((d) => d.name) },
       series: [{}, { data }],
     });
+  }
+
+  /**
+   * A domain's line in the donut's legend, from the figures last given to it. One formatter for the page's life: a
+   * new one with every update left the chart's compiled code tied to a function that was soon gone, and the browser
+   * compiled it again each time.
+   */
+  legendText(name) {
+    const { values, total } = this.legend;
+    const value = values.get(name) || 0;
+    const pct = total > 0 ? Math.round((value / total) * 100) : 0;
+    const shown = this.fitText(name, LEGEND_NAME_WIDTH[this.lang] - 6, LEGEND_NAME_SIZE[this.lang]);
+    // English names are long (and a kiosk has its QR code there): no room for the share, the donut shows it.
+    const share = this.lang === 'en' || this.kiosk ? '' : `{pct|${pct}%}`;
+    return `{name|${richEscape(shown)}}{value|${formatNumber(value)}}${share}`;
   }
 
   /** The text, cut with an ellipsis to fit the width in pixels (ECharts measures it on its canvas). */

@@ -150,4 +150,33 @@ public sealed class DrillDownBrowserTests(LiveDashboardFactory factory, Chromium
         await Assertions.Expect(clickable).ToHaveURLAsync(new Regex("/districts/[a-z-]+$"), new() { Timeout = Generous });
         await Assertions.Expect(clickable.Locator("#place-teams [data-team-id]").First).ToBeVisibleAsync(new() { Timeout = Generous });
     }
+
+    [Fact]
+    public async Task A_kiosk_qr_code_keeps_its_address_while_a_phone_reads_it_then_follows_the_wall()
+    {
+        var page = (await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } })).WatchCsp(_violations);
+        await page.GotoAsync(new Uri(factory.Address, "/about.html").ToString());
+        await page.EvaluateAsync("token => localStorage.setItem('vanguardhub.wall.token', token)", await factory.Tokens.TokenAsync(Roles.Wall));
+        await page.GotoAsync(new Uri(factory.Address, "/wall?kiosk=1").ToString());
+        await Assertions.Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
+        var feedCode = page.Locator("#wall-feed .panel-qr");
+
+        // The feed's code leads to the newest activity's team: once the hold of the code shown at load has run out.
+        var first = Activity(Dianchi, domain: "ecology", district: "luquan", title: "滇池湿地巡护");
+        (await _client.PostActivity(first)).StatusCode.Should().Be(HttpStatusCode.Created);
+        await Assertions.Expect(feedCode).ToHaveAttributeAsync("data-url", $"{Origin}/teams/{Dianchi}", new() { Timeout = Generous });
+        await Assertions.Expect(feedCode).ToHaveAttributeAsync("src", new Regex("^data:image/gif;base64,"), new() { Timeout = Generous });
+        var drawn = await feedCode.GetAttributeAsync("src");
+
+        // Another team's activity tops the feed at once; the code a phone may be reading stays as it is.
+        var second = Activity(KeyEnterprises, domain: "industry", district: "anning", title: "安宁园区企业走访");
+        (await _client.PostActivity(second)).StatusCode.Should().Be(HttpStatusCode.Created);
+        await Assertions.Expect(page.Locator($"#feed-list [data-activity-id='{second.Id}']")).ToBeVisibleAsync(new() { Timeout = Generous });
+        (await feedCode.GetAttributeAsync("data-url")).Should().Be($"{Origin}/teams/{Dianchi}", "a phone needs a steady code to read it");
+        (await feedCode.GetAttributeAsync("src")).Should().Be(drawn);
+
+        // Then it follows the feed (the hold is 10 s).
+        await Assertions.Expect(feedCode).ToHaveAttributeAsync("data-url", $"{Origin}/teams/{KeyEnterprises}", new() { Timeout = Generous });
+        await Assertions.Expect(feedCode).Not.ToHaveAttributeAsync("src", drawn!, new() { Timeout = Generous });
+    }
 }
