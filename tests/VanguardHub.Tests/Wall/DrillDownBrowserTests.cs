@@ -42,6 +42,17 @@ public sealed class DrillDownBrowserTests(LiveDashboardFactory factory, Chromium
         return page;
     }
 
+    /// <summary>The wall in kiosk mode on a paired display (its device token in local storage), once live.</summary>
+    private async Task<IPage> OpenKioskWall()
+    {
+        var page = (await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } })).WatchCsp(_violations);
+        await page.GotoAsync(new Uri(factory.Address, "/about.html").ToString());
+        await page.EvaluateAsync("token => localStorage.setItem('vanguardhub.wall.token', token)", await factory.Tokens.TokenAsync(Roles.Wall));
+        await page.GotoAsync(new Uri(factory.Address, "/wall?kiosk=1").ToString());
+        await Assertions.Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
+        return page;
+    }
+
     [Fact]
     public async Task The_district_page_shows_a_logged_activity_and_the_team_that_did_it()
     {
@@ -113,11 +124,7 @@ public sealed class DrillDownBrowserTests(LiveDashboardFactory factory, Chromium
             return now["verified"]!["activities"]!.GetValue<int>() >= 1 ? now : null;
         });
 
-        var page = (await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } })).WatchCsp(_violations);
-        await page.GotoAsync(new Uri(factory.Address, "/about.html").ToString());
-        await page.EvaluateAsync("token => localStorage.setItem('vanguardhub.wall.token', token)", await factory.Tokens.TokenAsync(Roles.Wall));
-        await page.GotoAsync(new Uri(factory.Address, "/wall?kiosk=1").ToString());
-        await Assertions.Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
+        var page = await OpenKioskWall();
 
         var codes = page.Locator(".panel-qr[data-url]");
         await Assertions.Expect(codes).ToHaveCountAsync(7, new() { Timeout = Generous });
@@ -154,11 +161,7 @@ public sealed class DrillDownBrowserTests(LiveDashboardFactory factory, Chromium
     [Fact]
     public async Task A_kiosk_qr_code_keeps_its_address_while_a_phone_reads_it_then_follows_the_wall()
     {
-        var page = (await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1920, Height = 1080 } })).WatchCsp(_violations);
-        await page.GotoAsync(new Uri(factory.Address, "/about.html").ToString());
-        await page.EvaluateAsync("token => localStorage.setItem('vanguardhub.wall.token', token)", await factory.Tokens.TokenAsync(Roles.Wall));
-        await page.GotoAsync(new Uri(factory.Address, "/wall?kiosk=1").ToString());
-        await Assertions.Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
+        var page = await OpenKioskWall();
         var feedCode = page.Locator("#wall-feed .panel-qr");
 
         // The feed's code leads to the newest activity's team: once the hold of the code shown at load has run out.
