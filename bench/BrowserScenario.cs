@@ -225,7 +225,8 @@ internal static class BrowserScenario
             static string Change(double from, double to) => $"{from:F2} -> {to:F2} MiB ({Math.Round((to - from) * 1024):+0;-0;0} KiB)";
             var (c0, c1) = (madeAtBaseline!, madeAtEnd!); // both moments are in every run's schedule
             var madeOf = $"heap snapshots at the baseline and the end: compiled code {Change(c0.Code, c1.Code)}, "
-                         + $"the page's objects {Change(c0.PageObjects, c1.PageObjects)}, V8's system objects {Change(c0.System, c1.System)}";
+                         + $"the page's objects {Change(c0.PageObjects, c1.PageObjects)}, V8's system objects {Change(c0.System, c1.System)}; "
+                         + $"machine code by script: {MachineCode.Change(c0.MachineCodeByScript, c1.MachineCodeByScript)}";
             foreach (var error in errorsSeen.Take(5))
             {
                 Console.WriteLine($"page error: {error}");
@@ -382,9 +383,10 @@ internal static class BrowserScenario
     /// What a heap snapshot's objects are, in MiB, by V8's own kinds: compiled code (functions' bytecode and
     /// machine code, and their tables), the page's objects (objects, arrays, closures, numbers, strings) and V8's
     /// system objects (hidden classes and internals). Blink's native objects, which the snapshot also lists, are left
-    /// out: they are not the JS heap.
+    /// out: they are not the JS heap. The machine code is also counted by the script of the function it was compiled
+    /// for, so that two snapshots say whose functions V8 optimised further in between.
     /// </summary>
-    private sealed record HeapComposition(double Code, double PageObjects, double System)
+    private sealed record HeapComposition(double Code, double PageObjects, double System, IReadOnlyDictionary<string, long> MachineCodeByScript)
     {
         public double Total => Code + PageObjects + System;
 
@@ -419,7 +421,8 @@ internal static class BrowserScenario
             return new HeapComposition(
                 Sum("code"),
                 Sum("object", "array", "closure", "regexp", "number", "symbol", "bigint", "string", "concatenated string", "sliced string"),
-                Sum("hidden", "object shape"));
+                Sum("hidden", "object shape"),
+                MachineCode.ByScript(document.RootElement));
         }
 
         public override string ToString() =>
