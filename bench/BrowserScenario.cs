@@ -392,37 +392,19 @@ internal static class BrowserScenario
 
         public static HeapComposition Of(string snapshot)
         {
-            using var document = JsonDocument.Parse(snapshot);
-            var meta = document.RootElement.GetProperty("snapshot").GetProperty("meta");
-            var fields = meta.GetProperty("node_fields").EnumerateArray().Select(f => f.GetString()).ToList();
-            var types = meta.GetProperty("node_types")[0].EnumerateArray().Select(t => t.GetString()).ToArray();
-            var (typeField, sizeField) = (fields.IndexOf("type"), fields.IndexOf("self_size"));
-            var bytes = new double[types.Length];
-            var (field, type, size) = (0, 0, 0d);
-            foreach (var value in document.RootElement.GetProperty("nodes").EnumerateArray())
+            var graph = HeapGraph.Parse(snapshot);
+            var bytes = new Dictionary<string, long>();
+            for (var n = 0; n < graph.Count; n++)
             {
-                if (field == typeField)
-                {
-                    type = value.GetInt32();
-                }
-                else if (field == sizeField)
-                {
-                    size = value.GetDouble();
-                }
-
-                if (++field == fields.Count)
-                {
-                    bytes[type] += size;
-                    field = 0;
-                }
+                bytes[graph.Type(n)] = bytes.GetValueOrDefault(graph.Type(n)) + graph.Size(n);
             }
 
-            double Sum(params string[] kinds) => kinds.Sum(k => Array.IndexOf(types, k) is var i and >= 0 ? Mib(bytes[i]) : 0);
+            double Sum(params string[] kinds) => kinds.Sum(k => Mib(bytes.GetValueOrDefault(k)));
             return new HeapComposition(
                 Sum("code"),
                 Sum("object", "array", "closure", "regexp", "number", "symbol", "bigint", "string", "concatenated string", "sliced string"),
                 Sum("hidden", "object shape"),
-                MachineCode.ByScript(document.RootElement));
+                MachineCode.ByScript(graph));
         }
 
         public override string ToString() =>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace VanguardHub.Bench;
 
 /// <summary>
@@ -14,56 +12,22 @@ internal static class MachineCode
     private const int RetainerDepth = 4;
 
     /// <summary>Instruction bytes by the file name of the function's script ("" for V8's and Chromium's own code).</summary>
-    public static Dictionary<string, long> ByScript(JsonElement root)
+    public static Dictionary<string, long> ByScript(HeapGraph graph)
     {
-        var meta = root.GetProperty("snapshot").GetProperty("meta");
-        var nodeFields = meta.GetProperty("node_fields").EnumerateArray().Select(f => f.GetString()).ToList();
-        var nodeTypes = meta.GetProperty("node_types")[0].EnumerateArray().Select(t => t.GetString()).ToArray();
-        var edgeFields = meta.GetProperty("edge_fields").EnumerateArray().Select(f => f.GetString()).ToList();
-        var edgeTypes = meta.GetProperty("edge_types")[0].EnumerateArray().Select(t => t.GetString()).ToArray();
-        var strings = root.GetProperty("strings").EnumerateArray().Select(s => s.GetString() ?? "").ToArray();
-        var nodes = root.GetProperty("nodes").EnumerateArray().Select(v => v.GetInt64()).ToArray();
-        var edges = root.GetProperty("edges").EnumerateArray().Select(v => v.GetInt64()).ToArray();
-
-        var (nf, ef) = (nodeFields.Count, edgeFields.Count);
-        var (typeAt, nameAt, sizeAt, edgeCountAt) = (nodeFields.IndexOf("type"), nodeFields.IndexOf("name"), nodeFields.IndexOf("self_size"), nodeFields.IndexOf("edge_count"));
-        var (edgeTypeAt, edgeNameAt, toAt) = (edgeFields.IndexOf("type"), edgeFields.IndexOf("name_or_index"), edgeFields.IndexOf("to_node"));
-        var count = nodes.Length / nf;
-        string Type(int n) => nodeTypes[nodes[n * nf + typeAt]]!;
-        string Name(int n) => strings[nodes[n * nf + nameAt]];
-
-        // Each node's first edge; edges are listed node by node, in the nodes' order.
-        var firstEdge = new int[count + 1];
-        for (var n = 0; n < count; n++)
-        {
-            firstEdge[n + 1] = firstEdge[n] + (int)nodes[n * nf + edgeCountAt] * ef;
-        }
-
-        IEnumerable<(string Name, int To)> Out(int n)
-        {
-            for (var e = firstEdge[n]; e < firstEdge[n + 1]; e += ef)
-            {
-                // element and hidden edges carry an index, the others a string
-                var kind = edgeTypes[edges[e + edgeTypeAt]];
-                var name = kind is "element" or "hidden" ? "" : strings[edges[e + edgeNameAt]];
-                yield return (name, (int)(edges[e + toAt] / nf));
-            }
-        }
-
         // Who holds each code object and each function: the way up from a function's instructions.
         var holders = new Dictionary<int, List<int>>();
-        for (var n = 0; n < count; n++)
+        for (var n = 0; n < graph.Count; n++)
         {
-            foreach (var (_, to) in Out(n))
+            foreach (var (_, to) in graph.Out(n))
             {
-                if (Type(to) is "code" or "closure")
+                if (graph.Type(to) is "code" or "closure")
                 {
                     (holders.TryGetValue(to, out var list) ? list : holders[to] = []).Add(n);
                 }
             }
         }
 
-        bool IsFunction(int n) => Type(n) == "closure" || Name(n).StartsWith("system / SharedFunctionInfo", StringComparison.Ordinal);
+        bool IsFunction(int n) => graph.Type(n) == "closure" || graph.Name(n).StartsWith("system / SharedFunctionInfo", StringComparison.Ordinal);
 
         int? FunctionOf(int code)
         {
@@ -90,15 +54,15 @@ internal static class MachineCode
 
         string ScriptOf(int function)
         {
-            var shared = Type(function) == "closure" ? Out(function).FirstOrDefault(e => e.Name == "shared").To : function;
-            foreach (var (edge, script) in Out(shared))
+            var shared = graph.Type(function) == "closure" ? graph.Out(function).FirstOrDefault(e => e.Name == "shared").To : function;
+            foreach (var (edge, script) in graph.Out(shared))
             {
                 if (edge != "script")
                 {
                     continue;
                 }
 
-                var url = Out(script).Where(e => e.Name is "name" or "source_url").Select(e => Name(e.To)).FirstOrDefault(u => u.Length > 0) ?? "";
+                var url = graph.Out(script).Where(e => e.Name is "name" or "source_url").Select(e => graph.Name(e.To)).FirstOrDefault(u => u.Length > 0) ?? "";
                 return url.Length == 0 ? "" : Path.GetFileName(new Uri(url, UriKind.RelativeOrAbsolute) is { IsAbsoluteUri: true } u ? u.AbsolutePath : url);
             }
 
@@ -106,16 +70,16 @@ internal static class MachineCode
         }
 
         var bytes = new Dictionary<string, long>();
-        for (var n = 0; n < count; n++)
+        for (var n = 0; n < graph.Count; n++)
         {
-            if (Name(n) != "system / InstructionStream")
+            if (graph.Name(n) != "system / InstructionStream")
             {
                 continue;
             }
 
             var function = (holders.GetValueOrDefault(n) ?? []).Select(FunctionOf).FirstOrDefault(f => f is not null);
             var script = function is { } f ? ScriptOf(f) : "";
-            bytes[script] = bytes.GetValueOrDefault(script) + nodes[n * nf + sizeAt];
+            bytes[script] = bytes.GetValueOrDefault(script) + graph.Size(n);
         }
 
         return bytes;
