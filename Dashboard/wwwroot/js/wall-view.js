@@ -1,6 +1,7 @@
-// Draws a board snapshot onto the wall. Every chart is created once and updated in place with setOption; lists are
-// bounded (feed 20, race 10, partners 8). Text typed by users (titles, places, team and enterprise names) only ever
-// goes through textContent; the charts show catalog names only, and their tooltips render as rich text, not HTML.
+// Draws a board snapshot onto the wall. The 30-day trend is an ECharts chart, created once and updated in place with
+// setOption; the domains' ring and the districts' bars are the page's own elements, built once and then only given new
+// figures. Lists are bounded (feed 20, race 10, partners 8). Text typed by users (titles, places, team and enterprise
+// names) only ever goes through textContent; the chart shows no names, and its tooltip renders as rich text, not HTML.
 
 import { beijingDay, formatNumber, hhmm, monthDay, parseTime } from './wall-format.js';
 
@@ -15,8 +16,6 @@ const SEEN_LIMIT = 200;
 // The team race rotates between three views, one step every 15 s of the wall's 1-second clock.
 export const RACE_VIEWS = ['total', 'per-member', 'improved'];
 const RACE_ROTATE_MS = 15_000;
-/** Charts move to new figures in less time than the wall waits between draws (500 ms), so they come to rest in between. */
-const UPDATE_ANIMATION_MS = 400;
 const RACE_VIEW_TEXT = {
   total: { rule: 'raceRuleTotal', cols: ['colRank', 'colMove', 'colTeam', 'colActivities', 'colToday', 'colGap'] },
   'per-member': { rule: 'raceRulePerMember', cols: ['colRank', null, 'colTeam', 'colPerMember', 'colCount', 'colMembers'] },
@@ -29,8 +28,9 @@ const MUTED = '#8fa3c7';
 const GRID_LINE = 'rgba(120, 150, 220, 0.14)';
 const DOMAIN_COLOURS = ['#e8413c', '#f4c152', '#3fa7ff', '#35d07f', '#a98bff', '#ff8a3d', '#2fd0d0'];
 const FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif';
-const LEGEND_NAME_WIDTH = { zh: 116, en: 168 };
-const LEGEND_NAME_SIZE = { zh: 18, en: 15 };
+/** Between two of the ring's segments: a sliver of the panel, so that neighbours with close colours stay apart. */
+const RING_GAP_DEGREES = 0.8;
+const RING_TRACK = 'rgba(120, 150, 220, 0.12)';
 
 /** The wall's panels and the drill-down page each one leads to (see panelTargets). */
 const PANEL_IDS = ['wall-totals', 'wall-domains', 'wall-districts', 'wall-race', 'wall-trend', 'wall-feed', 'wall-partners'];
@@ -57,8 +57,11 @@ export class WallView {
     this.qrSince = new Map(); // panel id → when its QR code took the address it shows
     this.qrRecheck = 0; // the timer that looks at held QR codes again, and when it fires
     this.qrRecheckAt = 0;
-    this.legend = { values: new Map(), total: 0 }; // what the domains legend's formatter reads
-    this.districtCodes = [];
+    this.domainRows = new Map(); // domain code → its legend line's figures
+    this.domainRowsKey = '';
+    this.domainRing = '';
+    this.districtRows = new Map(); // district code → its bar's row
+    this.districtRowsKey = '';
     this.domains = [];
     this.districts = [];
     this.domainNames = new Map();
@@ -88,6 +91,10 @@ export class WallView {
       feedList: doc.getElementById('feed-list'),
       partners: doc.getElementById('wall-partners'),
       partnersList: doc.getElementById('partners-list'),
+      domainsRing: doc.getElementById('domains-ring'),
+      domainsTotal: doc.getElementById('domains-total'),
+      domainsLegend: doc.getElementById('domains-legend'),
+      districtsList: doc.getElementById('districts-list'),
       panels: [...doc.querySelectorAll('.panel')],
       asOf: [...doc.querySelectorAll('.as-of')],
       connection: doc.getElementById('connection-state'),
@@ -275,11 +282,9 @@ export class WallView {
     this.renderPartners(Array.isArray(snapshot.partners) ? snapshot.partners : []);
     this.replaceFeed(Array.isArray(snapshot.recent) ? snapshot.recent : []);
     this.updatePanelTargets(snapshot, now);
-    if (this.charts) {
-      this.updateDomains(snapshot.byDomain ?? {}, snapshot.totals);
-      this.updateDistricts(snapshot.byDistrict ?? {});
-      this.updateTrend(Array.isArray(snapshot.trend) ? snapshot.trend : []);
-    }
+    this.updateDomains(snapshot.byDomain ?? {}, snapshot.totals);
+    this.updateDistricts(snapshot.byDistrict ?? {});
+    if (this.charts) this.updateTrend(Array.isArray(snapshot.trend) ? snapshot.trend : []);
   }
 
   renderTotals(snapshot, now) {
@@ -637,129 +642,7 @@ export class WallView {
       borderColor: GOLD,
       textStyle: { color: '#fff', fontSize: 16, fontFamily: FONT },
     };
-    const charts = {
-      domains: init('chart-domains'),
-      districts: init('chart-districts'),
-      trend: init('chart-trend'),
-      echarts,
-    };
-    if (!this.kiosk) {
-      charts.domains.on('click', (p) => {
-        if (p.seriesIndex === 1 && p.data?.code) this.go(`/domains/${encodeURIComponent(p.data.code)}`);
-      });
-      charts.districts.on('click', (p) => {
-        const code = this.districtCodes[p.dataIndex];
-        if (code) this.go(`/districts/${encodeURIComponent(code)}`);
-      });
-    }
-
-    // A kiosk's QR code takes the panel's bottom-right corner: the donut and its legend move left.
-    const donutX = this.kiosk ? '23%' : '25%';
-    charts.domains.setOption({
-      textStyle: { fontFamily: FONT },
-      color: DOMAIN_COLOURS,
-      tooltip: { ...tooltip, trigger: 'item', formatter: (p) => `${p.name}: ${formatNumber(p.value)} (${p.percent ?? 0}%)` },
-      title: {
-        text: '0',
-        subtext: this.t.activities,
-        left: donutX === '25%' ? '24%' : '22%',
-        top: '36%',
-        textAlign: 'center',
-        itemGap: 4,
-        textStyle: { color: '#fff2c8', fontSize: 40, fontWeight: 800, fontFamily: FONT },
-        subtextStyle: { color: MUTED, fontSize: 17, fontFamily: FONT },
-      },
-      legend: {
-        orient: 'vertical',
-        // a kiosk's QR code sits in the panel's bottom-right corner: the legend moves left and leaves out the share
-        left: this.kiosk ? '46%' : '50%',
-        top: 'middle',
-        itemWidth: 14,
-        itemHeight: 14,
-        itemGap: 13,
-        icon: 'roundRect',
-        selectedMode: false,
-        formatter: (name) => this.legendText(name),
-        textStyle: {
-          color: TEXT,
-          fontFamily: FONT,
-          rich: {
-            name: { width: LEGEND_NAME_WIDTH[this.lang], fontSize: LEGEND_NAME_SIZE[this.lang], color: TEXT, fontFamily: FONT },
-            value: { width: 54, align: 'right', fontSize: 21, fontWeight: 800, color: GOLD, fontFamily: FONT },
-            pct: { width: 50, align: 'right', fontSize: 15, color: MUTED, fontFamily: FONT },
-          },
-        },
-        data: [],
-      },
-      series: [{
-        // the track under the donut, so that an empty board still shows a ring
-        type: 'pie',
-        radius: ['52%', '82%'],
-        center: [donutX, '52%'],
-        silent: true,
-        z: 1,
-        animation: false,
-        label: { show: false },
-        labelLine: { show: false },
-        tooltip: { show: false },
-        itemStyle: { color: 'rgba(120, 150, 220, 0.12)' },
-        data: [{ name: '', value: 1 }],
-      }, {
-        type: 'pie',
-        z: 2,
-        radius: ['52%', '82%'],
-        center: [donutX, '52%'],
-        stillShowZeroSum: false,
-        showEmptyCircle: false,
-        label: { show: false },
-        labelLine: { show: false },
-        itemStyle: { borderColor: '#0b1632', borderWidth: 3 },
-        emphasis: { scale: false },
-        animationDurationUpdate: UPDATE_ANIMATION_MS,
-        data: [],
-      }],
-    });
-
-    const barGradient = new echarts.graphic.LinearGradient(0, 0, 1, 0, [
-      { offset: 0, color: 'rgba(216, 38, 58, 0.9)' },
-      { offset: 1, color: '#f4c152' },
-    ]);
-    charts.districts.setOption({
-      textStyle: { fontFamily: FONT },
-      tooltip: { ...tooltip, trigger: 'axis', axisPointer: { type: 'none' } },
-      grid: { left: 6, right: 58, top: 2, bottom: 2, containLabel: true },
-      xAxis: {
-        type: 'value',
-        minInterval: 1,
-        max: (extent) => Math.max(1, extent.max),
-        axisLabel: { show: false },
-        splitLine: { lineStyle: { color: GRID_LINE } },
-      },
-      yAxis: {
-        type: 'category',
-        inverse: true,
-        data: [],
-        axisTick: { show: false },
-        axisLine: { lineStyle: { color: 'rgba(120, 150, 220, 0.35)' } },
-        axisLabel: { color: TEXT, fontSize: this.lang === 'en' ? 16 : 17, fontFamily: FONT, margin: 10 },
-        animationDuration: 300,
-        animationDurationUpdate: UPDATE_ANIMATION_MS,
-      },
-      series: [{
-        type: 'bar',
-        realtimeSort: true,
-        barWidth: '60%',
-        showBackground: true,
-        backgroundStyle: { color: 'rgba(120, 150, 220, 0.06)' },
-        itemStyle: { color: barGradient, borderRadius: [0, 3, 3, 0] },
-        label: { show: true, position: 'right', color: GOLD, fontSize: 18, fontWeight: 700, fontFamily: FONT, valueAnimation: true },
-        data: [],
-      }],
-      animationDuration: 0,
-      animationDurationUpdate: UPDATE_ANIMATION_MS,
-      animationEasing: 'linear',
-      animationEasingUpdate: 'cubicOut',
-    });
+    const charts = { trend: init('chart-trend'), echarts };
 
     charts.trend.setOption({
       textStyle: { fontFamily: FONT },
@@ -841,49 +724,124 @@ export class WallView {
     return false;
   }
 
-  updateDomains(byDomain, totals) {
-    const codes = this.domains.length > 0 ? this.domains.map((d) => d.code) : Object.keys(byDomain);
-    const total = codes.reduce((sum, code) => sum + (byDomain[code]?.activities || 0), 0);
-    const data = codes.map((code) => ({ name: this.domainName(code), value: byDomain[code]?.activities || 0, code }));
-    if (this.unchanged('domains', [totals?.activities ?? total, data])) return;
-    this.legend = { values: new Map(data.map((d) => [d.name, d.value])), total };
-    this.charts.domains.setOption({
-      title: { text: formatNumber(totals?.activities ?? total) },
-      legend: { data: data.map((d) => d.name) },
-      series: [{}, { data }],
+  // ---------- domains' ring and districts' bars ----------
+
+  /** The lines of the domains' legend, one per domain, built again only when the domains or their names change. */
+  domainLegendRows(codes) {
+    const key = codes.map((code) => `${code}\u0001${this.domainName(code)}`).join('\u0002');
+    if (key === this.domainRowsKey) return;
+    this.domainRowsKey = key;
+    this.domainRows.clear();
+    const doc = this.doc;
+    const items = codes.map((code, i) => {
+      const li = doc.createElement('li');
+      li.className = 'domain-row';
+      li.dataset.domain = code;
+      const line = doc.createElement(this.kiosk ? 'div' : 'a');
+      line.className = 'domain-line';
+      if (!this.kiosk) line.href = this.withLang(`/domains/${encodeURIComponent(code)}`);
+      const swatch = span(doc, 'domain-swatch', '');
+      swatch.style.background = DOMAIN_COLOURS[i % DOMAIN_COLOURS.length];
+      const value = span(doc, 'domain-value', '0');
+      const share = span(doc, 'domain-share', '0%');
+      line.append(swatch, span(doc, 'domain-name', this.domainName(code)), value, share);
+      li.append(line);
+      this.domainRows.set(code, { li, value, share, shown: '' });
+      return li;
     });
+    this.el.domainsLegend.replaceChildren(...items);
+  }
+
+  updateDomains(byDomain, totals) {
+    if (!this.el.domainsLegend || !this.el.domainsRing) return;
+    const codes = this.domains.length > 0 ? this.domains.map((d) => d.code) : Object.keys(byDomain);
+    const values = codes.map((code) => num(byDomain[code]?.activities));
+    const sum = values.reduce((a, b) => a + b, 0);
+    const total = totals?.activities ?? sum;
+    const totalText = formatNumber(total);
+    const centre = this.el.domainsTotal;
+    if (centre && centre.textContent !== totalText) {
+      centre.textContent = totalText;
+      centre.className = `domains-total len-${Math.min(12, totalText.length)}`;
+    }
+
+    this.domainLegendRows(codes);
+    codes.forEach((code, i) => {
+      const row = this.domainRows.get(code);
+      const valueText = formatNumber(values[i]);
+      const shareText = `${sum > 0 ? Math.round((values[i] / sum) * 100) : 0}%`;
+      const shown = `${valueText}|${shareText}`;
+      if (!row || row.shown === shown) return;
+      row.shown = shown;
+      row.value.textContent = valueText;
+      row.share.textContent = shareText;
+      row.li.title = `${this.domainName(code)}: ${valueText} (${shareText})`;
+    });
+
+    const ring = ringGradient(values, sum);
+    if (ring !== this.domainRing) {
+      this.domainRing = ring;
+      this.el.domainsRing.style.background = ring;
+    }
+  }
+
+  /** The districts' rows, one per district, built again only when the districts or their names change. */
+  districtBarRows(codes) {
+    const key = codes.map((code) => `${code}\u0001${this.districtName(code)}`).join('\u0002');
+    if (key === this.districtRowsKey) return;
+    this.districtRowsKey = key;
+    this.districtRows.clear();
+    const doc = this.doc;
+    const items = codes.map((code) => {
+      const li = doc.createElement('li');
+      li.className = 'district-row';
+      li.dataset.district = code;
+      const line = doc.createElement(this.kiosk ? 'div' : 'a');
+      line.className = 'district-line';
+      if (!this.kiosk) line.href = this.withLang(`/districts/${encodeURIComponent(code)}`);
+      const bar = span(doc, 'district-bar', '');
+      const fill = span(doc, 'district-fill', '');
+      bar.append(fill);
+      const value = span(doc, 'district-value', '0');
+      line.append(span(doc, 'district-name', this.districtName(code)), bar, value);
+      li.append(line);
+      this.districtRows.set(code, { li, fill, value, rank: -1, width: '', shown: '' });
+      return li;
+    });
+    this.el.districtsList.style.setProperty('--rows', String(Math.max(1, codes.length)));
+    this.el.districtsList.replaceChildren(...items);
   }
 
   /**
-   * A domain's line in the donut's legend, from the figures last given to it. One formatter for the page's life: a
-   * new one with every update left the chart's compiled code tied to a function that was soon gone, and the browser
-   * compiled it again each time.
+   * One bar per district, most activities first (ties in the catalog's order). A row that changes place slides
+   * there and a bar that changes length grows there, both by the stylesheet's transitions.
    */
-  legendText(name) {
-    const { values, total } = this.legend;
-    const value = values.get(name) || 0;
-    const pct = total > 0 ? Math.round((value / total) * 100) : 0;
-    const shown = this.fitText(name, LEGEND_NAME_WIDTH[this.lang] - 6, LEGEND_NAME_SIZE[this.lang]);
-    // English names are long (and a kiosk has its QR code there): no room for the share, the donut shows it.
-    const share = this.lang === 'en' || this.kiosk ? '' : `{pct|${pct}%}`;
-    return `{name|${richEscape(shown)}}{value|${formatNumber(value)}}${share}`;
-  }
-
-  /** The text, cut with an ellipsis to fit the width in pixels (ECharts measures it on its canvas). */
-  fitText(text, width, fontSize) {
-    const truncate = this.charts?.echarts?.format?.truncateText;
-    return truncate ? truncate(String(text), width, `${fontSize}px ${FONT}`, '…') : String(text);
-  }
-
   updateDistricts(byDistrict) {
+    if (!this.el.districtsList) return;
     const codes = this.districts.length > 0 ? this.districts.map((d) => d.code) : Object.keys(byDistrict);
-    this.districtCodes = codes;
-    const names = codes.map((code) => this.districtName(code));
-    const values = codes.map((code) => byDistrict[code]?.activities || 0);
-    if (this.unchanged('districts', [names, values])) return;
-    this.charts.districts.setOption({
-      yAxis: { data: names },
-      series: [{ data: values }],
+    this.districtBarRows(codes);
+    const entries = codes.map((code, order) => ({ code, order, value: num(byDistrict[code]?.activities) }));
+    const max = Math.max(1, ...entries.map((e) => e.value));
+    entries.sort((a, b) => b.value - a.value || a.order - b.order);
+    entries.forEach((entry, rank) => {
+      const row = this.districtRows.get(entry.code);
+      if (!row) return;
+      if (row.rank !== rank) {
+        row.rank = rank;
+        row.li.style.transform = `translateY(${rank * 100}%)`;
+        row.li.dataset.rank = String(rank + 1);
+      }
+      const width = `scaleX(${(entry.value / max).toFixed(4)})`;
+      if (row.width !== width) {
+        row.width = width;
+        row.fill.style.transform = width;
+      }
+      const text = formatNumber(entry.value);
+      if (row.shown !== text) {
+        row.shown = text;
+        row.value.textContent = text;
+        row.li.title = `${this.districtName(entry.code)}: ${text}`;
+      }
     });
   }
 
@@ -951,13 +909,26 @@ function dedupe(items) {
   });
 }
 
-/** ECharts rich-text markup uses { } |; a name containing them must not open a style block. */
-function richEscape(text) {
-  return String(text).replace(/[{}|]/g, ' ');
-}
-
 /** Axis numbers: 12000 → "1.2万" in Chinese, "12k" in English. */
 function compact(value, lang) {
   if (lang === 'en') return value >= 1000 ? `${Math.round(value / 100) / 10}k`.replace('.0k', 'k') : String(value);
   return value >= 10_000 ? `${Math.round(value / 1000) / 10}万`.replace('.0万', '万') : String(value);
+}
+
+/** The domains' ring as a conic gradient: a segment per domain with activities, in the legend's colours. */
+function ringGradient(values, sum) {
+  if (sum <= 0) return RING_TRACK;
+  const shown = values.filter((v) => v > 0).length;
+  const gap = shown > 1 ? RING_GAP_DEGREES : 0;
+  const stops = [];
+  let at = 0;
+  values.forEach((value, i) => {
+    if (value <= 0) return;
+    const end = at + (value / sum) * 360;
+    const colour = DOMAIN_COLOURS[i % DOMAIN_COLOURS.length];
+    stops.push(`${colour} ${at.toFixed(2)}deg ${Math.max(at, end - gap).toFixed(2)}deg`);
+    if (gap > 0) stops.push(`transparent ${Math.max(at, end - gap).toFixed(2)}deg ${end.toFixed(2)}deg`);
+    at = end;
+  });
+  return `conic-gradient(${stops.join(', ')})`;
 }

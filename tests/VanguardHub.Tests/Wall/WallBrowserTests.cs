@@ -103,6 +103,63 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
     }
 
     [Fact]
+    public async Task The_wall_shows_every_domain_and_district_with_the_boards_figures_the_busiest_district_on_top()
+    {
+        await using var factory = new LiveDashboardFactory();
+        using var client = await factory.ClientAsync(Roles.Admin);
+        var page = await OpenWall(factory.Address, await factory.Tokens.TokenAsync(Roles.Wall));
+        var catalog = await client.GetJson("/api/catalog");
+        var districtCount = catalog["districts"]!.AsArray().Count;
+        await Assertions.Expect(page.Locator("#districts-list .district-row")).ToHaveCountAsync(districtCount, new() { Timeout = Generous });
+        var before = await Total(page);
+
+        // Panlong gets two more and Guandu enough to lead every other district (Panlong's two included); the ecology
+        // domain gets all but one.
+        var board = await client.GetJson("/api/board");
+        int Count(string part, string code) => board[part]?[code]?["activities"]?.GetValue<int>() ?? 0;
+        var busiestOther = catalog["districts"]!.AsArray().Select(d => d!["code"]!.GetValue<string>()).Where(code => code != "guandu")
+            .Max(code => Count("byDistrict", code));
+        var logged = new List<(string District, string Domain)> { ("panlong", "ecology"), ("panlong", "livelihood") };
+        logged.AddRange(Enumerable.Repeat(("guandu", "ecology"), Math.Max(3, busiestOther + 3 - Count("byDistrict", "guandu"))));
+        foreach (var (district, domain) in logged)
+        {
+            (await client.PostActivity(Activity(Dianchi, district: district, domain: domain))).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        await Assertions.Expect(page.Locator("#total-activities")).ToHaveTextAsync((before + logged.Count).ToString("N0"), new() { Timeout = Generous });
+        board = await client.GetJson("/api/board");
+        var guandu = page.Locator("#districts-list [data-district='guandu']");
+        await Assertions.Expect(guandu.Locator(".district-value")).ToHaveTextAsync(Count("byDistrict", "guandu").ToString("N0"), new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#domains-legend [data-domain='ecology'] .domain-value")).ToHaveTextAsync(Count("byDomain", "ecology").ToString("N0"), new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#domains-total")).ToHaveTextAsync((before + logged.Count).ToString("N0"));
+
+        // Every row shows its board figure, ranked by it; rows are placed on screen in that order.
+        var rows = (await page.Locator("#districts-list .district-row").EvaluateAllAsync<string[]>(
+                "rows => rows.map(r => [r.dataset.district, r.dataset.rank, r.querySelector('.district-value').textContent].join(' '))"))
+            .Select(row => row.Split(' ')).Select(parts => (Code: parts[0], Rank: int.Parse(parts[1]), Value: parts[2])).ToArray();
+        rows.Should().HaveCount(districtCount);
+        rows.Select(row => row.Value).Should().Equal(rows.Select(row => Count("byDistrict", row.Code).ToString("N0")));
+        rows.OrderBy(row => row.Rank).Select(row => Count("byDistrict", row.Code)).Should().BeInDescendingOrder();
+        rows.Select(row => row.Rank).Should().BeEquivalentTo(Enumerable.Range(1, districtCount));
+        await Assertions.Expect(guandu).ToHaveAttributeAsync("data-rank", "1");
+
+        await page.WaitForTimeoutAsync(600); // the rows' slide to their places
+        var first = await page.Locator("#districts-list [data-rank='1']").BoundingBoxAsync();
+        var second = await page.Locator("#districts-list [data-rank='2']").BoundingBoxAsync();
+        first!.Y.Should().BeLessThan(second!.Y, "the busiest district is drawn on top");
+        var fills = await page.Locator("#districts-list [data-rank='1'] .district-fill").BoundingBoxAsync();
+        var emptiest = await page.Locator($"#districts-list [data-rank='{districtCount}'] .district-fill").BoundingBoxAsync();
+        fills!.Width.Should().BeGreaterThan(emptiest?.Width ?? 0, "the longest bar is the busiest district's");
+
+        // On a wall that people click, a district and a domain lead to their pages.
+        (await guandu.Locator("a.district-line").GetAttributeAsync("href")).Should().Be("/districts/guandu");
+        (await page.Locator("#domains-legend [data-domain='ecology'] a.domain-line").GetAttributeAsync("href")).Should().Be("/domains/ecology");
+        (await page.Locator("#domains-ring").EvaluateAsync<string>("ring => getComputedStyle(ring).backgroundImage")).Should().StartWith("conic-gradient(");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ArtifactPath("wall-domains-districts.png") });
+        _violations.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task The_wall_reconnects_by_itself_after_the_server_restarts_and_shows_the_new_figures()
     {
         using var folder = new TempFolder();
