@@ -1,9 +1,9 @@
-// Draws a board snapshot onto the wall. The 30-day trend is an ECharts chart, created once and updated in place with
-// setOption; the domains' ring and the districts' bars are the page's own elements, built once and then only given new
-// figures. Lists are bounded (feed 20, race 10, partners 8). Text typed by users (titles, places, team and enterprise
-// names) only ever goes through textContent; the chart shows no names, and its tooltip renders as rich text, not HTML.
+// Draws a board snapshot onto the wall. Its charts (the domains' ring, the districts' bars, the 30-day trend) are the
+// page's own elements, built once and then only given new figures; lists are bounded (feed 20, race 10, partners 8).
+// Text typed by users (titles, places, team and enterprise names) only ever goes through textContent.
 
 import { beijingDay, formatNumber, hhmm, monthDay, parseTime } from './wall-format.js';
+import { TrendChart } from './wall-trend.js';
 
 export const OUTCOMES = [
   'residentsServed', 'enterprisesServed', 'problemsSolved', 'disputesMediated',
@@ -22,12 +22,7 @@ const RACE_VIEW_TEXT = {
   improved: { rule: 'raceRuleImproved', cols: ['colRank', null, 'colTeam', 'colImproved', 'colThisMonth', 'colLastMonth'] },
 };
 
-const GOLD = '#f4c152';
-const TEXT = '#dfe7f7';
-const MUTED = '#8fa3c7';
-const GRID_LINE = 'rgba(120, 150, 220, 0.14)';
 const DOMAIN_COLOURS = ['#e8413c', '#f4c152', '#3fa7ff', '#35d07f', '#a98bff', '#ff8a3d', '#2fd0d0'];
-const FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif';
 /** Between two of the ring's segments: a sliver of the panel, so that neighbours with close colours stay apart. */
 const RING_GAP_DEGREES = 0.8;
 const RING_TRACK = 'rgba(120, 150, 220, 0.12)';
@@ -43,9 +38,11 @@ const QR_PIXELS = 264;
  * activity, and a phone cannot read a code that is drawn anew twice a second.
  */
 const QR_HOLD_MS = 10_000;
+/** The days the board's trend covers, today last. */
+const TREND_DAYS = 30;
 
 export class WallView {
-  constructor({ doc, t, lang, kiosk, echarts, pixelRatio, qrcode = null, origin = '' }) {
+  constructor({ doc, t, lang, kiosk, qrcode = null, origin = '' }) {
     this.doc = doc;
     this.t = t;
     this.lang = lang;
@@ -103,8 +100,9 @@ export class WallView {
       clockDate: doc.getElementById('clock-date'),
     };
 
-    this.charts = echarts ? this.createCharts(echarts, pixelRatio) : null;
-    this.chartKeys = new Map(); // chart name → what it was last given (see unchanged)
+    const trend = doc.getElementById('trend-chart');
+    this.trend = trend ? new TrendChart({ doc, svg: trend, days: TREND_DAYS, kiosk, t, lang }) : null;
+    this.trendKey = ''; // what the trend was last drawn with
 
     if (!kiosk) {
       for (const tab of this.el.raceTabs) {
@@ -284,7 +282,7 @@ export class WallView {
     this.updatePanelTargets(snapshot, now);
     this.updateDomains(snapshot.byDomain ?? {}, snapshot.totals);
     this.updateDistricts(snapshot.byDistrict ?? {});
-    if (this.charts) this.updateTrend(Array.isArray(snapshot.trend) ? snapshot.trend : []);
+    this.updateTrend(Array.isArray(snapshot.trend) ? snapshot.trend : []);
   }
 
   renderTotals(snapshot, now) {
@@ -631,99 +629,6 @@ export class WallView {
     if (this.el.clockDate.textContent !== date) this.el.clockDate.textContent = date;
   }
 
-  // ---------- charts ----------
-
-  createCharts(echarts, pixelRatio) {
-    const init = (id) => echarts.init(this.doc.getElementById(id), null, { renderer: 'canvas', devicePixelRatio: pixelRatio });
-    const tooltip = {
-      show: !this.kiosk,
-      renderMode: 'richText',
-      backgroundColor: 'rgba(8, 16, 38, 0.95)',
-      borderColor: GOLD,
-      textStyle: { color: '#fff', fontSize: 16, fontFamily: FONT },
-    };
-    const charts = { trend: init('chart-trend'), echarts };
-
-    charts.trend.setOption({
-      textStyle: { fontFamily: FONT },
-      tooltip: { ...tooltip, trigger: 'axis' },
-      legend: {
-        top: 0,
-        // a kiosk's QR code sits in the panel's top-right corner
-        ...(this.kiosk ? { left: 'center' } : { right: 4 }),
-        itemWidth: 18,
-        itemHeight: 10,
-        selectedMode: false,
-        textStyle: { color: TEXT, fontSize: 16, fontFamily: FONT },
-        data: [this.t.trendActivities, this.t.trendResidents],
-      },
-      grid: { left: 6, right: 6, top: 34, bottom: 0, containLabel: true },
-      xAxis: {
-        type: 'category',
-        data: [],
-        axisTick: { show: false },
-        axisLine: { lineStyle: { color: 'rgba(120, 150, 220, 0.35)' } },
-        axisLabel: { color: MUTED, fontSize: 14, fontFamily: FONT, interval: 4 },
-      },
-      yAxis: [
-        {
-          type: 'value',
-          minInterval: 1,
-          splitNumber: 4,
-          axisLabel: { color: GOLD, fontSize: 14, fontFamily: FONT },
-          splitLine: { lineStyle: { color: GRID_LINE } },
-        },
-        {
-          type: 'value',
-          minInterval: 1,
-          splitNumber: 4,
-          axisLabel: { color: '#7cc0ff', fontSize: 14, fontFamily: FONT, formatter: (v) => compact(v, this.lang) },
-          splitLine: { show: false },
-        },
-      ],
-      series: [
-        {
-          name: this.t.trendResidents,
-          type: 'bar',
-          yAxisIndex: 1,
-          barWidth: '56%',
-          itemStyle: { color: 'rgba(63, 167, 255, 0.38)', borderRadius: [2, 2, 0, 0] },
-          data: [],
-        },
-        {
-          name: this.t.trendActivities,
-          type: 'line',
-          yAxisIndex: 0,
-          smooth: 0.3,
-          symbol: 'circle',
-          symbolSize: 7,
-          lineStyle: { width: 3, color: GOLD },
-          itemStyle: { color: GOLD },
-          areaStyle: {
-            color: new echarts.graphic.LinearGradient(0, 0, 0, 1, [
-              { offset: 0, color: 'rgba(244, 193, 82, 0.45)' },
-              { offset: 1, color: 'rgba(244, 193, 82, 0.02)' },
-            ]),
-          },
-          data: [],
-        },
-      ],
-    });
-
-    return charts;
-  }
-
-  /**
-   * True when a chart would be given what it already shows: it is then left alone, so that a snapshot that changed
-   * elsewhere does not redraw (and re-animate) it.
-   */
-  unchanged(chart, shown) {
-    const key = JSON.stringify(shown);
-    if (this.chartKeys.get(chart) === key) return true;
-    this.chartKeys.set(chart, key);
-    return false;
-  }
-
   // ---------- domains' ring and districts' bars ----------
 
   /** The lines of the domains' legend, one per domain, built again only when the domains or their names change. */
@@ -846,15 +751,15 @@ export class WallView {
   }
 
   updateTrend(trend) {
+    if (!this.trend) return;
     const days = trend.map((d) => String(d.day ?? '').slice(5));
-    const served = trend.map((d) => d.tally?.outcomes?.residentsServed || 0);
-    const activities = trend.map((d) => d.tally?.activities || 0);
-    if (this.unchanged('trend', [days, served, activities])) return;
-    this.charts.trend.setOption({
-      xAxis: { data: days },
-      series: [{ data: served }, { data: activities }],
-    });
+    const served = trend.map((d) => num(d.tally?.outcomes?.residentsServed));
+    const activities = trend.map((d) => num(d.tally?.activities));
+    const key = JSON.stringify([days, served, activities]);
+    if (key === this.trendKey) return;
+    if (this.trend.draw(days, served, activities)) this.trendKey = key;
   }
+
 }
 
 // ---------- helpers ----------
@@ -909,11 +814,6 @@ function dedupe(items) {
   });
 }
 
-/** Axis numbers: 12000 → "1.2万" in Chinese, "12k" in English. */
-function compact(value, lang) {
-  if (lang === 'en') return value >= 1000 ? `${Math.round(value / 100) / 10}k`.replace('.0k', 'k') : String(value);
-  return value >= 10_000 ? `${Math.round(value / 1000) / 10}万`.replace('.0万', '万') : String(value);
-}
 
 /** The domains' ring as a conic gradient: a segment per domain with activities, in the legend's colours. */
 function ringGradient(values, sum) {

@@ -16,7 +16,6 @@ import { BoardState, SEVERE_AFTER_MS, STALE_AFTER_MS } from './wall-state.js';
 import { LiveConnection, retryDelay } from './wall-live.js';
 import { WallView } from './wall-view.js';
 import { apiFetch, clearWallToken, me, setWallToken, wallToken } from './session.js';
-import { measureChartTextByCharacter } from './chart-text.js';
 
 // Deltas: on an ordinary day a push changes a few of the 58 race rows, and a few kilobytes arrive instead of some 60.
 const HUB_URL = '/hubs/board?deltas=3'; // packed tallies (BoardHub.DeltaFormat)
@@ -53,9 +52,8 @@ function fitStage() {
   const x = Math.max(0, (window.innerWidth - 1920 * scale) / 2);
   const y = Math.max(0, (window.innerHeight - 1080 * scale) / 2);
   stage.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
-  return scale;
 }
-const scale = fitStage();
+fitStage();
 window.addEventListener('resize', fitStage);
 
 // ---------- language switch (hidden in kiosk mode) ----------
@@ -73,13 +71,11 @@ if (languageSwitch) {
 
 // ---------- view, state, connection ----------
 
-measureChartTextByCharacter(globalThis.echarts);
 const view = new WallView({
   doc: document,
   t,
   lang,
   kiosk,
-  echarts: globalThis.echarts,
   // qrcode-generator (npm, /lib/qrcode.js) draws the kiosk's panel links as QR codes.
   qrcode: typeof globalThis.qrcode === 'function' ? {
     toDataURL(text) {
@@ -90,13 +86,12 @@ const view = new WallView({
     },
   } : null,
   origin: window.location.origin,
-  pixelRatio: Math.max(1, (window.devicePixelRatio || 1) * Math.max(1, scale)),
 });
 view.applyStaticText();
 
 /**
  * Snapshots can arrive several times a second; the wall draws at most this often, the latest one each time. Read
- * from across the room it loses nothing, and the browser stops animating its charts without pause.
+ * from across the room it loses nothing, and the browser rests between draws.
  */
 const DRAW_INTERVAL_MS = 500;
 let latest = null;
