@@ -631,20 +631,29 @@ export class WallView {
 
   // ---------- domains' ring and districts' bars ----------
 
+  /**
+   * A list row for a domain or district (kind): data-domain or data-district names it; on a wall that people click,
+   * its line is a link to the domain's or district's page.
+   */
+  catalogRow(kind, code) {
+    const li = this.doc.createElement('li');
+    li.className = `${kind}-row`;
+    li.dataset[kind] = code;
+    const line = this.doc.createElement(this.kiosk ? 'div' : 'a');
+    line.className = `${kind}-line`;
+    if (!this.kiosk) line.href = this.withLang(`/${kind}s/${encodeURIComponent(code)}`);
+    return { li, line };
+  }
+
   /** The lines of the domains' legend, one per domain, built again only when the domains or their names change. */
   domainLegendRows(codes) {
-    const key = codes.map((code) => `${code}\u0001${this.domainName(code)}`).join('\u0002');
+    const key = namesKey(codes, (code) => this.domainName(code));
     if (key === this.domainRowsKey) return;
     this.domainRowsKey = key;
     this.domainRows.clear();
     const doc = this.doc;
     const items = codes.map((code, i) => {
-      const li = doc.createElement('li');
-      li.className = 'domain-row';
-      li.dataset.domain = code;
-      const line = doc.createElement(this.kiosk ? 'div' : 'a');
-      line.className = 'domain-line';
-      if (!this.kiosk) line.href = this.withLang(`/domains/${encodeURIComponent(code)}`);
+      const { li, line } = this.catalogRow('domain', code);
       const swatch = span(doc, 'domain-swatch', '');
       swatch.style.background = DOMAIN_COLOURS[i % DOMAIN_COLOURS.length];
       const value = span(doc, 'domain-value', '0');
@@ -692,18 +701,13 @@ export class WallView {
 
   /** The districts' rows, one per district, built again only when the districts or their names change. */
   districtBarRows(codes) {
-    const key = codes.map((code) => `${code}\u0001${this.districtName(code)}`).join('\u0002');
+    const key = namesKey(codes, (code) => this.districtName(code));
     if (key === this.districtRowsKey) return;
     this.districtRowsKey = key;
     this.districtRows.clear();
     const doc = this.doc;
     const items = codes.map((code) => {
-      const li = doc.createElement('li');
-      li.className = 'district-row';
-      li.dataset.district = code;
-      const line = doc.createElement(this.kiosk ? 'div' : 'a');
-      line.className = 'district-line';
-      if (!this.kiosk) line.href = this.withLang(`/districts/${encodeURIComponent(code)}`);
+      const { li, line } = this.catalogRow('district', code);
       const bar = span(doc, 'district-bar', '');
       const fill = span(doc, 'district-fill', '');
       bar.append(fill);
@@ -814,6 +818,11 @@ function dedupe(items) {
   });
 }
 
+
+/** What a list of catalog entries shows: their codes and names, so that a list is built again when either changes. */
+function namesKey(codes, name) {
+  return codes.map((code) => `${code}\u0001${name(code)}`).join('\u0002');
+}
 
 /** The domains' ring as a conic gradient: a segment per domain with activities, in the legend's colours. */
 function ringGradient(values, sum) {
