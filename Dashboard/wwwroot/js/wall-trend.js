@@ -127,7 +127,7 @@ export class TrendChart {
     });
 
     const path = smoothPath(line);
-    this.set(this.line, { d: path || 'M0 0' , visibility: path ? 'visible' : 'hidden' });
+    this.set(this.line, { d: path || 'M0 0', visibility: path ? 'visible' : 'hidden' });
     this.set(this.area, {
       d: path ? `${path} L${round(line[line.length - 1][0])} ${bottom} L${round(line[0][0])} ${bottom} Z` : 'M0 0',
       visibility: path ? 'visible' : 'hidden',
