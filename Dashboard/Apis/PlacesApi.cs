@@ -15,11 +15,11 @@ namespace VanguardHub.Dashboard.Apis;
 /// </summary>
 internal static class PlacesApi
 {
-    /// <summary>Latest activities the answer lists, merged newest first over every team.</summary>
+    /// <summary>
+    /// Latest activities the answer lists, merged newest first over every team. Each team's log gives as many, since
+    /// one team may have logged all of them.
+    /// </summary>
     public const int RecentCount = 20;
-
-    /// <summary>Activities read from each team's log; the top <see cref="RecentCount"/> of the merge are kept.</summary>
-    private const int PerTeam = 10;
 
     public static IEndpointRouteBuilder MapPlacesApi(this IEndpointRouteBuilder app)
     {
@@ -35,7 +35,7 @@ internal static class PlacesApi
             return Problems.NotFound("code", $"There is no district \"{Shorten(code)}\"; use one of {string.Join(", ", Districts.All.Select(d => d.Code))}.");
         }
 
-        return TypedResults.Ok(await Answer("district", entry, s => s.ByDistrict, a => a.ByDistrict, new TimelineQuery { District = code, Page = 1, PageSize = PerTeam }, roster, grains));
+        return TypedResults.Ok(await Answer("district", entry, s => s.ByDistrict, a => a.ByDistrict, new TimelineQuery { District = code, Page = 1, PageSize = RecentCount }, roster, grains));
     }
 
     private static async Task<IResult> Domain(string code, Roster roster, IGrainFactory grains)
@@ -45,7 +45,7 @@ internal static class PlacesApi
             return Problems.NotFound("code", $"There is no service domain \"{Shorten(code)}\"; use one of {string.Join(", ", ServiceDomains.All.Select(d => d.Code))}.");
         }
 
-        return TypedResults.Ok(await Answer("domain", entry, s => s.ByDomain, a => a.ByDomain, new TimelineQuery { Domain = code, Page = 1, PageSize = PerTeam }, roster, grains));
+        return TypedResults.Ok(await Answer("domain", entry, s => s.ByDomain, a => a.ByDomain, new TimelineQuery { Domain = code, Page = 1, PageSize = RecentCount }, roster, grains));
     }
 
     private static async Task<PlaceAnswer> Answer(
@@ -74,7 +74,6 @@ internal static class PlacesApi
         var names = teams.ToDictionary(t => t.Profile.Id, t => t.Profile, StringComparer.Ordinal);
         var recent = pages
             .SelectMany(p => p.Items)
-            .Where(a => !a.Voided)
             .OrderByDescending(a => a.OccurredAt)
             .ThenByDescending(a => a.RecordedAt)
             .ThenBy(a => a.Id)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using VanguardHub.Contracts.Security;
 using VanguardHub.Tests.Infrastructure;
@@ -101,6 +102,41 @@ public sealed class PlacesApiTests(DashboardFactory factory) : IClassFixture<Das
         var ids = answer["recent"]!.AsArray().Select(f => Guid.Parse(f!["activity"]!["id"]!.GetValue<string>())).ToList();
         ids.Should().Contain([mine.Id, other.Id]);
         answer["recent"]!.AsArray().Should().OnlyContain(f => f!["activity"]!["domain"]!.GetValue<string>() == domain);
+    }
+
+    [Fact]
+    public async Task A_place_lists_its_latest_activities_even_when_one_team_logged_most_of_them()
+    {
+        // Nothing else is logged in Shilin: the busy team's 15 and the other team's older one are all there is.
+        const string district = "shilin";
+        var busy = Enumerable.Range(1, 15)
+            .Select(i => Activity(Dianchi, occurredAt: BeijingNow.AddMinutes(-i), district: district, title: $"石林第{i}次走访"))
+            .ToList();
+        var older = Activity(RedPomegranate, occurredAt: BeijingNow.AddHours(-2), district: district, title: "石林民族团结宣讲");
+        foreach (var activity in busy.Append(older))
+        {
+            (await _admin.PostActivity(activity)).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        var answer = await Poll.Until(async () =>
+        {
+            var now = await _viewer.GetJson($"/api/districts/{district}");
+            return Activities(now["totals"]!) == 16 ? now : null;
+        });
+
+        var ids = answer["recent"]!.AsArray().Select(f => Guid.Parse(f!["activity"]!["id"]!.GetValue<string>())).ToList();
+        ids.Should().Equal(busy.Select(a => a.Id).Append(older.Id), "all 16 are among the district's latest 20, newest first");
+
+        var voided = busy[0];
+        var voiding = new HttpRequestMessage(HttpMethod.Delete, $"/api/activities/{voided.Id}") { Content = JsonContent.Create(new { reason = "重复登记" }) };
+        (await _admin.SendAsync(voiding)).StatusCode.Should().Be(HttpStatusCode.OK);
+        var after = await Poll.Until(async () =>
+        {
+            var now = await _viewer.GetJson($"/api/districts/{district}");
+            return Activities(now["totals"]!) == 15 ? now : null;
+        });
+        after["recent"]!.AsArray().Select(f => Guid.Parse(f!["activity"]!["id"]!.GetValue<string>()))
+            .Should().Equal(busy.Skip(1).Select(a => a.Id).Append(older.Id), "a voided activity is no longer listed");
     }
 
     [Theory]
