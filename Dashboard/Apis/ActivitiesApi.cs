@@ -320,7 +320,7 @@ internal static class ActivitiesApi
 
     private sealed record VerifyRequest(List<Guid>? Ids);
 
-    private static async Task<IResult> VerifyOne(string activityId, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> VerifyOne(string activityId, HttpContext context, IGrainFactory grains, AuditTrail audit)
     {
         if (!Guid.TryParse(activityId, out var id) || id == Guid.Empty)
         {
@@ -328,6 +328,11 @@ internal static class ActivitiesApi
         }
 
         var (_, result) = await Verify(id, context.User.Actor(), grains);
+        if (result.Outcome == CorrectionOutcome.Verified)
+        {
+            await audit.Record(context.User, "activities.verify", $"activity {id}");
+        }
+
         return Answer(result);
     }
 

@@ -141,6 +141,10 @@ public sealed class CorrectionsApiTests(DashboardFactory factory) : IClassFixtur
         bulk["verified"]!.AsArray().Select(i => i!.GetValue<Guid>()).Should().BeEquivalentTo([activities[1].Id, activities[2].Id]);
         bulk["alreadyVerified"]!.AsArray().Select(i => i!.GetValue<Guid>()).Should().Equal(activities[0].Id);
         bulk["notFound"]!.AsArray().Select(i => i!.GetValue<Guid>()).Should().Equal(unknown);
+        var audit = (await admin.GetJson("/api/audit?limit=200")).AsArray()
+            .Where(e => e!["action"]!.GetValue<string>() == "activities.verify")
+            .Select(e => e!["target"]!.GetValue<string>());
+        audit.Should().Contain([$"activity {activities[0].Id}", "2 activities"], "an admin's verifications, one or many, are on the audit log");
 
         var aggregates = (await admin.GetJson($"/api/teams/{team}"))["aggregates"]!;
         aggregates["total"]!["activities"]!.GetValue<int>().Should().Be(3);
