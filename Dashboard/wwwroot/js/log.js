@@ -48,6 +48,7 @@ const state = {
   submitting: false,
   replacesId: null,   // a failed outbox entry that the form's content is fixing
   waitingConfirmId: null, // the entry the "waiting" confirmation talks about
+  unkept: null,       // { id, json }: a submit neither sent nor kept (storage full); resent as is, under its id
   account: null,      // { username, role, teamId } as the server (or, offline, this device) last said
   lockedTeam: null,   // a leader's team: the only one the form logs for
   edit: null,         // correcting (/log?edit={id}): { id, teamId, original, occurredLocal, blocked }
@@ -434,15 +435,21 @@ async function onSubmit(ev) {
     return;
   }
   clearErrors();
-  const id = crypto.randomUUID ? crypto.randomUUID() : fallbackUuid();
+  // The same content submitted again after an attempt that was neither sent nor kept keeps its id: had that attempt
+  // reached the server after all, this one is recognised as it and counted once.
+  const json = JSON.stringify(body);
+  const id = state.unkept?.json === json ? state.unkept.id : crypto.randomUUID ? crypto.randomUUID() : fallbackUuid();
+  state.unkept = null;
   const full = { id, ...body };
   const entry = { id, body: full, bodyJson: JSON.stringify(full), state: 'waiting', createdAt: new Date().toISOString(), attempts: 0 };
+  let kept = true;
   try {
     putEntry(entry); // the outbox first, then the network
   } catch {
+    kept = false;
     showErrors({}, t('storageFull'));
   }
-  if (state.replacesId) { removeEntry(state.replacesId); state.replacesId = null; }
+  if (kept && state.replacesId) { removeEntry(state.replacesId); state.replacesId = null; }
   try { localStorage.setItem(TEAM_KEY, body.teamId); } catch { /* ignore */ }
   renderOutbox();
 
@@ -463,6 +470,11 @@ async function onSubmit(ev) {
   if (r.state === 'saved') {
     clearAfterSave();
     showConfirm('ok', `${r.status === 200 ? t('savedAlready') : t('savedOk')}${body.title}`);
+  } else if (r.state === 'waiting' && !kept) {
+    // Neither sent nor on the device: nothing would send it later, so the form keeps it for the leader to submit again.
+    state.unkept = { id, json };
+    showErrors({}, t('storageFull'));
+    showConfirm('bad', `${t('notKeptMsg')}${body.title}`);
   } else if (r.state === 'waiting') {
     // Safe on the device and sent later with the same id: clear so it is not entered twice.
     clearAfterSave();

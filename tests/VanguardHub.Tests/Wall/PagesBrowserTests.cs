@@ -109,6 +109,44 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
     }
 
     [Fact]
+    public async Task An_activity_that_could_neither_be_sent_nor_kept_on_a_full_phone_stays_in_the_form_until_it_is_sent()
+    {
+        var context = await _browser.SignedInAsync(factory.Address, "dianchi-leader", Password, 390, 844);
+        var page = (await context.NewPageAsync()).WatchCsp(_violations);
+        await page.GotoAsync(new Uri(factory.Address, "/log").ToString());
+        await Assertions.Expect(page.Locator("#field-team")).ToHaveValueAsync(Dianchi, new() { Timeout = Generous });
+        var before = await TeamActivities(Dianchi);
+
+        // The phone's storage is full: the outbox cannot keep another entry.
+        await page.EvaluateAsync("""
+            () => {
+              let chunk = 'x'.repeat(1 << 20);
+              for (let i = 0; chunk.length > 0; i++) {
+                try { localStorage.setItem('filler-' + i, chunk); } catch { chunk = chunk.slice(0, chunk.length >> 1); }
+              }
+            }
+            """);
+        await context.SetOfflineAsync(true);
+        await page.Locator("#field-title").FillAsync("存储已满时登记的巡河");
+        await page.Locator("#field-residentsServed").FillAsync("9");
+        await page.Locator("#submit").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#confirm.bad")).ToContainTextAsync("存储已满时登记的巡河", new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#form-error")).ToContainTextAsync("本机存储已满");
+        await Assertions.Expect(page.Locator("#field-title")).ToHaveValueAsync("存储已满时登记的巡河");
+        await Assertions.Expect(page.Locator("#field-residentsServed")).ToHaveValueAsync("9");
+        await Assertions.Expect(page.Locator("#outbox [data-id]").Filter(new() { HasText = "存储已满时登记的巡河" })).ToHaveCountAsync(0);
+
+        // With signal again, the same submit saves it, once.
+        await context.SetOfflineAsync(false);
+        await page.Locator("#submit").ClickAsync();
+        await Assertions.Expect(page.Locator("#confirm.ok")).ToContainTextAsync("存储已满时登记的巡河", new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#field-title")).ToHaveValueAsync("");
+        (await TeamActivities(Dianchi)).Should().Be(before + 1);
+        await context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Activities_saved_without_signal_go_out_together_in_one_request_and_one_the_server_refuses_fails_alone()
     {
         var context = await _browser.SignedInAsync(factory.Address, "pomegranate-leader", Password, 390, 844);
