@@ -328,6 +328,8 @@ async function pairingRequest(url, method) {
  */
 async function pair(firstStatus) {
   showPairing(firstStatus ?? t.pairingRequesting);
+  // Why the wall asks again (its access revoked, a session ended) stays beside the code, not only until it comes.
+  const waiting = firstStatus ? `${firstStatus} ${t.pairingWaiting}` : t.pairingWaiting;
   let failures = 0;
   for (;;) {
     setPairingCode(null, null);
@@ -350,7 +352,7 @@ async function pair(firstStatus) {
     }
     failures = 0;
     setPairingCode(request.code, request.expiresAt);
-    if (pairingStatus) pairingStatus.textContent = t.pairingWaiting;
+    if (pairingStatus) pairingStatus.textContent = waiting;
 
     const pollUrl = `${PAIRINGS_URL}/${encodeURIComponent(request.pairingId)}`;
     for (;;) {
@@ -376,7 +378,7 @@ async function pair(firstStatus) {
         setPairingCode(answer.body.code, answer.body.expiresAt);
       }
       if (answer.status === 202 || answer.status === 429 || answer.status >= 500) {
-        if (answer.status === 202 && pairingStatus) pairingStatus.textContent = t.pairingWaiting;
+        if (answer.status === 202 && pairingStatus) pairingStatus.textContent = waiting;
         if (answer.status === 429 && answer.retryAfter > 0) await sleep(Math.min(answer.retryAfter, 60) * 1000);
         continue;
       }
@@ -444,8 +446,9 @@ function unauthorized() {
   if (!running) return;
   running = false;
   live.stop();
+  const paired = Boolean(wallToken());
   clearWallToken();
-  begin(t.pairingRevoked);
+  begin(paired ? t.pairingRevoked : t.sessionEnded);
 }
 
 // ---------- start ----------

@@ -227,10 +227,39 @@ public sealed class WallBrowserTests(ChromiumFixture chromium) : IClassFixture<C
         await Assertions.Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
         await Assertions.Expect(page.Locator("#pairing")).ToBeHiddenAsync();
 
-        // Revoked: the next start asks to pair again.
+        // Revoked while it shows the board: it asks to pair again at once, and says why beside the new code.
         (await admin.DeleteAsync($"/api/tokens/{tokenId}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await Assertions.Expect(page.Locator("#pairing-code")).ToBeVisibleAsync(new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#pairing-code")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[2-9A-Z]{4}-[2-9A-Z]{4}$"), new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#pairing-status")).ToContainTextAsync("此大屏的授权已被撤销");
+        await Assertions.Expect(page.Locator("#pairing-status")).ToContainTextAsync("等待管理员批准");
+        (await page.EvaluateAsync<string?>("() => localStorage.getItem('vanguardhub.wall.token')")).Should().BeNull();
+
+        // And after a reboot, still a code.
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#pairing-code")).ToBeVisibleAsync(new() { Timeout = Generous });
+        _violations.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_wall_shown_on_a_persons_session_says_the_session_ended_when_the_account_is_disabled()
+    {
+        await using var factory = new LiveDashboardFactory();
+        var admin = await factory.Tokens.AdminSessionAsync();
+        await Sign.EnsureAccountAsync(admin, "hall-viewer", "hall-viewer-password-2026", Roles.Viewer);
+        var context = await _browser.SignedInAsync(factory.Address, "hall-viewer", "hall-viewer-password-2026", 1920, 1080);
+        var page = (await context.NewPageAsync()).WatchCsp(_violations);
+        await page.GotoAsync(new Uri(factory.Address, "/wall").ToString());
+        await Assertions.Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#pairing")).ToBeHiddenAsync();
+
+        (await admin.DeleteAsync("/api/accounts/hall-viewer")).IsSuccessStatusCode.Should().BeTrue();
+
+        // Nothing was revoked from this display: it says the person's sign-in ended, not that its access was revoked.
+        await Assertions.Expect(page.Locator("#pairing-code")).ToBeVisibleAsync(new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#pairing-status")).ToContainTextAsync("登录已失效", new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#pairing-status")).Not.ToContainTextAsync("撤销");
+        await context.CloseAsync();
         _violations.Should().BeEmpty();
     }
 
