@@ -5,7 +5,8 @@ import { apiFetch, me, mountSessionBar, redirectToLogin, wallToken } from './ses
 
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 
-export const lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'zh';
+// As session.js reads it, so that the page and its session bar always speak the same language.
+export const lang = (new URLSearchParams(location.search).get('lang') || '').toLowerCase().startsWith('en') ? 'en' : 'zh';
 
 const STRINGS = {
   zh: {
@@ -44,7 +45,7 @@ const STRINGS = {
     byDomainTitle: '服务领域分布',
     byDistrictTitle: '区县分布',
     partnersTitle: '共建企业',
-    partnersEmpty: '近期活动中暂无共建企业',
+    partnersEmpty: '暂无共建企业',
     timelineTitle: '活动时间线',
     filterFrom: '开始日期',
     filterTo: '结束日期',
@@ -121,7 +122,7 @@ const STRINGS = {
     byDomainTitle: 'By service domain',
     byDistrictTitle: 'By district',
     partnersTitle: 'Partner enterprises',
-    partnersEmpty: 'No partner enterprises in recent activities',
+    partnersEmpty: 'No partner enterprises yet',
     timelineTitle: 'Timeline',
     filterFrom: 'From',
     filterTo: 'To',

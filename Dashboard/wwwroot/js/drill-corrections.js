@@ -258,9 +258,13 @@ async function submitVoid(li, activity, options) {
   }
   if (!res) { showVoidError(li, c('networkFailed')); return; }
   if (res.status === 401) { redirectToLogin(); return; }
-  if (res.ok || res.status === 409 || res.status === 404) {
-    // 409: voided already (by someone else); 404: gone. Either way it no longer belongs on the timeline.
-    if (!res.ok && res.status === 404) showVoidError(li, c('voidGone'));
+  if (res.status === 404) {
+    // Not stored (any more): say so where the leader clicked, and leave the timeline as it stands.
+    showVoidError(li, c('voidGone'));
+    return;
+  }
+  if (res.ok || res.status === 409) {
+    // 409: voided already (by someone else). Either way it no longer belongs on the timeline.
     li.dataset.voided = 'true';
     li.remove();
     options.onVoided?.(res.ok ? body : activity);

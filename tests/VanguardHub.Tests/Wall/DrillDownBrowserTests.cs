@@ -71,9 +71,11 @@ public sealed class DrillDownBrowserTests(LiveDashboardFactory factory, Chromium
         await Assertions.Expect(page.Locator("#place-total-activities")).ToHaveTextAsync(total.ToString("N0"), new() { Timeout = Generous });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ArtifactPath("district.png"), FullPage = true });
 
-        // The same activity on its service domain's page, in English.
-        await page.GotoAsync(new Uri(factory.Address, "/domains/ecology?lang=en").ToString());
+        // The same activity on its service domain's page, in English (the page and its session bar read the language
+        // alike, whatever its case).
+        await page.GotoAsync(new Uri(factory.Address, "/domains/ecology?lang=EN").ToString());
         await Assertions.Expect(page.Locator("#place-name")).ToHaveTextAsync("Ecological protection", new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator("#session-bar")).ToContainTextAsync("Signed in as", new() { Timeout = Generous });
         await Assertions.Expect(page.Locator($"#place-teams [data-team-id='{Dianchi}']")).ToBeVisibleAsync(new() { Timeout = Generous });
         await Assertions.Expect(page.Locator($"#place-activities [data-activity-id='{activity.Id}']")).ToBeVisibleAsync(new() { Timeout = Generous });
 
