@@ -19,8 +19,9 @@ let lastActivityAt = null;
 let trendMode = 'day';
 let chart = null;
 const enterpriseNames = new Map(); // id → profile
-const partnerCounts = new Map(); // enterprise id → activity count seen (recent + loaded timeline pages)
-const seenActivities = new Set();
+let partners = []; // [{ profile, totals, team }]: the enterprises the team worked with, the team's part of each, most first
+let partnersTimer = null;
+const seenRevisions = new Map(); // activity id → revision, of the activities live messages brought
 const filter = { from: '', to: '', domain: '', page: 1 };
 let timelineTotal = 0;
 let timelineSeq = 0;
@@ -47,14 +48,7 @@ function correctionOptions() {
 
 /** An activity was voided from the timeline: it stops counting, so the totals and the timeline are read again. */
 function onVoided(voided) {
-  const id = voided?.id;
-  if (id && seenActivities.has(id)) {
-    for (const p of voided.partners ?? []) {
-      const n = (partnerCounts.get(p) ?? 0) - 1;
-      if (n > 0) partnerCounts.set(p, n); else partnerCounts.delete(p);
-    }
-    renderPartners();
-  }
+  if (voided?.partners?.length) schedulePartners();
   if (timelineTotal > 0) {
     timelineTotal--;
     $('timeline-total').textContent = t('totalItems', formatNumber(timelineTotal));
@@ -197,32 +191,53 @@ function renderTrend() {
   }, { notMerge: false });
 }
 
-function notePartners(activities) {
-  let changed = false;
-  for (const a of activities ?? []) {
-    if (!a || seenActivities.has(a.id)) continue;
-    seenActivities.add(a.id);
-    for (const p of a.partners ?? []) {
-      partnerCounts.set(p, (partnerCounts.get(p) ?? 0) + 1);
-      changed = true;
-    }
+/** The enterprises the team worked with, and how often, from the enterprises' own figures (all of the team's log). */
+async function loadPartners() {
+  try {
+    const r = await getJson(`/api/enterprises?teamId=${encodeURIComponent(teamId)}`);
+    if (!r.ok || !Array.isArray(r.data)) return;
+    partners = r.data.filter((p) => p?.profile?.id);
+    for (const p of partners) if (!enterpriseNames.has(p.profile.id)) enterpriseNames.set(p.profile.id, p.profile);
+    renderPartners();
+  } catch {
+    // kept as shown: read again with the team's next change that involves an enterprise
   }
-  if (changed || !$('team-partners').childElementCount) renderPartners();
+}
+
+/** Enterprises hear of a team's activity a moment after its 201: their figures are read once that has passed. */
+function schedulePartners() {
+  if (partnersTimer !== null) return;
+  partnersTimer = setTimeout(() => {
+    partnersTimer = null;
+    loadPartners();
+  }, 1500);
+}
+
+/** Activities a live message brought that are new, or newly revised, and name an enterprise: its figures changed. */
+function noteLiveActivities(activities, first) {
+  let partnered = false;
+  for (const a of activities ?? []) {
+    if (!a?.id || seenRevisions.get(a.id) === a.revision) continue;
+    const known = seenRevisions.has(a.id);
+    seenRevisions.set(a.id, a.revision);
+    if (a.partners?.length || known) partnered = true;
+  }
+  if (partnered && !first) schedulePartners();
 }
 
 function renderPartners() {
   const list = $('team-partners');
   list.replaceChildren();
-  const rows = [...partnerCounts.entries()].sort((a, b) => b[1] - a[1]);
-  if (!rows.length) {
+  if (!partners.length) {
     list.append(el('li', 'empty', t('partnersEmpty')));
     return;
   }
-  for (const [id, n] of rows) {
+  for (const p of partners) {
     const li = el('li', 'pill');
-    const a = el('a', null, partnerName(id));
-    a.href = withLang(`/enterprises/${encodeURIComponent(id)}`);
-    li.append(a, el('span', 'pill-count', formatNumber(n)));
+    li.dataset.enterpriseId = p.profile.id;
+    const a = el('a', null, partnerName(p.profile.id));
+    a.href = withLang(`/enterprises/${encodeURIComponent(p.profile.id)}`);
+    li.append(a, el('span', 'pill-count', formatNumber(p.team?.activities ?? 0)));
     list.append(li);
   }
 }
@@ -287,7 +302,6 @@ async function loadTimeline() {
   $('page-info').textContent = t('pageOf', filter.page, pages);
   $('page-prev').disabled = filter.page <= 1;
   $('page-next').disabled = filter.page >= pages;
-  notePartners(data.items);
 }
 
 function isFirstUnfiltered() {
@@ -303,7 +317,7 @@ function scheduleTimelineRefresh() {
   }, 800);
 }
 
-function applySummary(s) {
+function applySummary(s, first = false) {
   if (!s) return;
   if (s.profile) profile = s.profile;
   if (s.aggregates) aggregates = s.aggregates;
@@ -311,7 +325,7 @@ function applySummary(s) {
   else if (s.recent?.length) lastActivityAt = s.recent[0].occurredAt ?? lastActivityAt;
   renderAggregates(s.asOf);
   renderLast();
-  notePartners(s.recent);
+  noteLiveActivities(s.recent, first);
 }
 
 function wireControls() {
@@ -380,8 +394,9 @@ async function main() {
   renderProfile();
   wireControls();
   updateExports();
-  applySummary(team.data);
+  applySummary(team.data, true);
   loadTimeline();
+  loadPartners();
 
   getJson('/api/enterprises').then((r) => {
     if (!r.ok || !Array.isArray(r.data)) return;
@@ -394,9 +409,6 @@ async function main() {
     }
   }).catch(() => {});
   loadRace();
-  // Partner enterprises over the team's latest 200 activities (plus whatever the timeline and live updates show).
-  getJson(`/api/teams/${encodeURIComponent(teamId)}/activities?page=1&pageSize=200`)
-    .then((r) => { if (r.ok) notePartners(r.data?.items); }).catch(() => {});
 
   startLive({
     handlers: {

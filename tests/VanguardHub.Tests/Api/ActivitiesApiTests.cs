@@ -47,6 +47,36 @@ public sealed class ActivitiesApiTests(DashboardFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task A_teams_partner_enterprises_are_listed_with_the_teams_part_of_each_most_frequent_first()
+    {
+        const string team = "red-pomegranate";
+        async Task<JsonArray> Partners() => (await _client.GetJson($"/api/enterprises?teamId={team}")).AsArray();
+        int PartOf(JsonArray list, string enterprise) =>
+            list.SingleOrDefault(e => e!["profile"]!["id"]!.GetValue<string>() == enterprise)?["team"]!["activities"]!.GetValue<int>() ?? 0;
+        var before = await Partners();
+
+        foreach (var partners in new[] { new[] { KfcCoffee, Yuneng }, [KfcCoffee], [KfcCoffee] })
+        {
+            (await _client.PostActivity(Activity(team, partners: partners))).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        // The enterprises hear of a team's activities just after its answers.
+        var after = await Poll.Until(async () => await Partners() is var list
+            && PartOf(list, KfcCoffee) == PartOf(before, KfcCoffee) + 3 && PartOf(list, Yuneng) == PartOf(before, Yuneng) + 1 ? list : null);
+
+        after.Select(e => e!["team"]!["activities"]!.GetValue<int>()).Should().BeInDescendingOrder().And.OnlyContain(n => n > 0);
+        var kfc = await _client.GetJson($"/api/enterprises/{KfcCoffee}");
+        var listed = after.Single(e => e!["profile"]!["id"]!.GetValue<string>() == KfcCoffee)!;
+        listed["team"]!["activities"]!.GetValue<int>().Should().Be(kfc["totals"]!["byTeam"]![team]!["activities"]!.GetValue<int>());
+        listed["totals"]!["activities"]!.GetValue<int>().Should().Be(kfc["totals"]!["total"]!["activities"]!.GetValue<int>());
+        listed["profile"]!["nameZh"]!.GetValue<string>().Should().Contain("肯德基");
+
+        var unknown = await _client.GetAsync("/api/enterprises?teamId=no-such-team");
+        unknown.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await unknown.ProblemFields()).Should().Equal("teamId");
+    }
+
+    [Fact]
     public async Task A_resend_with_the_same_id_succeeds_and_counts_once_and_a_changed_resend_gets_409()
     {
         var activity = Activity(RedPomegranate, residents: 5);

@@ -249,6 +249,7 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
     {
         var first = Activity("southernmost-kunming", domain: "urban", district: "mohan", title: "磨憨口岸规划踏勘", partners: [Yuneng]);
         (await _client.PostActivity(first)).StatusCode.Should().Be(HttpStatusCode.Created);
+        await Poll.Until(async () => (await _client.GetJson($"/api/enterprises/{Yuneng}"))["totals"]!["byTeam"]!["southernmost-kunming"] is not null);
         var page = await OpenAs("leadership", "/teams/southernmost-kunming");
 
         await Assertions.Expect(page.Locator("#team-name")).ToContainTextAsync("绘就昆明最南端", new() { Timeout = Generous });
@@ -257,9 +258,19 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
         await Assertions.Expect(page.Locator("#total-activities")).ToHaveTextAsync(count.ToString("N0"), new() { Timeout = Generous });
         await Assertions.Expect(page.Locator("#live-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Generous });
 
-        var second = Activity("southernmost-kunming", domain: "urban", district: "mohan", title: "不动产登记异地互办");
+        // Its partner enterprises, as often as the enterprises count the team's activities with them.
+        await Assertions.Expect(page.Locator($"#team-partners [data-enterprise-id='{Yuneng}'] .pill-count"))
+            .ToHaveTextAsync((await PartnerPart("southernmost-kunming", Yuneng)).ToString("N0"), new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator($"#team-partners [data-enterprise-id='{Yuneng}'] a")).ToHaveAttributeAsync("href", $"/enterprises/{Yuneng}");
+
+        var second = Activity("southernmost-kunming", domain: "urban", district: "mohan", title: "不动产登记异地互办", partners: [KfcCoffee]);
         (await _client.PostActivity(second)).StatusCode.Should().Be(HttpStatusCode.Created);
         await Assertions.Expect(page.Locator("#total-activities")).ToHaveTextAsync((count + 1).ToString("N0"), new() { Timeout = Generous });
+
+        // A new partner appears while the page is open.
+        await Assertions.Expect(page.Locator($"#team-partners [data-enterprise-id='{KfcCoffee}'] a")).ToContainTextAsync("肯德基", new() { Timeout = Generous });
+        await Assertions.Expect(page.Locator($"#team-partners [data-enterprise-id='{KfcCoffee}'] .pill-count"))
+            .ToHaveTextAsync((await PartnerPart("southernmost-kunming", KfcCoffee)).ToString("N0"), new() { Timeout = Generous });
 
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ArtifactPath("team.png") });
     }
@@ -371,4 +382,8 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
     }
 
     private Task<int> TeamActivities(string teamId) => _client.TeamActivities(teamId);
+
+    /// <summary>How many of the team's activities the enterprise counts, once it has heard of any.</summary>
+    private async Task<int> PartnerPart(string teamId, string enterpriseId) =>
+        (await Poll.Until(async () => (await _client.GetJson($"/api/enterprises/{enterpriseId}"))["totals"]!["byTeam"]![teamId]))!["activities"]!.GetValue<int>();
 }
