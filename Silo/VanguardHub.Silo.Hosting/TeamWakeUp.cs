@@ -39,20 +39,24 @@ internal sealed partial class TeamWakeUp(IGrainFactory grains, Roster roster, IL
             foreach (var team in roster.Teams)
             {
                 stopping.ThrowIfCancellationRequested();
-                await grains.GetGrain<IServiceTeamGrain>(team.Id).GetStanding();
+                try
+                {
+                    await grains.GetGrain<IServiceTeamGrain>(team.Id).GetStanding();
+                }
+                catch (Exception e) when (!stopping.IsCancellationRequested)
+                {
+                    // This team still carries on when anything else activates it (its next activity, the board's
+                    // refresh); the teams after it are woken all the same.
+                    LogWakeUpFailed(logger, team.Id, e);
+                }
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (Exception) when (stopping.IsCancellationRequested)
         {
-            // The silo is stopping.
-        }
-        catch (Exception e)
-        {
-            // Each team still carries on when anything else activates it (its next activity, the board's refresh).
-            LogWakeUpFailed(logger, e);
+            // The silo is stopping: whatever the last call met, nothing is left to wake.
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not bring every team into memory at start-up")]
-    private static partial void LogWakeUpFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not bring team {TeamId} into memory at start-up")]
+    private static partial void LogWakeUpFailed(ILogger logger, string teamId, Exception exception);
 }
