@@ -75,16 +75,21 @@ find_bindir() {
 }
 
 install_postgresql() {
-    is_root || die "PostgreSQL's server binaries (initdb, pg_ctl) are not installed and this is not root; install Debian's 'postgresql' package (sudo apt-get install postgresql) and run again."
+    # As root, or through sudo when it needs no password (as scripts/prerequisites.sh installs the rest).
+    local as=()
+    if ! is_root; then
+        command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null \
+            || die "PostgreSQL's server binaries (initdb, pg_ctl) are not installed, this is not root and sudo asks for a password; install Debian's 'postgresql' package (sudo apt-get install postgresql) and run again."
+        as=(sudo -n)
+    fi
     say "installing Debian's postgresql package"
     # Do not let the package create and start its own cluster on port 5432.
     if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
-        mkdir -p /etc/postgresql-common
-        printf 'create_main_cluster = false\n' > /etc/postgresql-common/createcluster.conf
+        "${as[@]}" mkdir -p /etc/postgresql-common
+        printf 'create_main_cluster = false\n' | "${as[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
     fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >&2
-    apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold postgresql >&2
+    "${as[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    "${as[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold postgresql >&2
 }
 
 bindir() {
