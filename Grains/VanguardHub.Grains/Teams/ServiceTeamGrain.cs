@@ -214,7 +214,6 @@ internal sealed partial class ServiceTeamGrain(
                 {
                     ThrowIfLeaving();
                     await WriteBatch(batch);
-                    await SetAsideEarlierDays();
                     await CheckpointIfDueOrLeave();
                 }
                 catch (Exception e)
@@ -330,7 +329,6 @@ internal sealed partial class ServiceTeamGrain(
         {
             ThrowIfLeaving();
             var result = await CorrectUnderLock(correction);
-            await SetAsideEarlierDays();
             await CheckpointIfDueOrLeave();
             return result;
         }
@@ -651,7 +649,10 @@ internal sealed partial class ServiceTeamGrain(
         {
             LogCheckpointFailed(logger, e, TeamId);
             Leave();
+            return;
         }
+
+        await SetAsideEarlierDays();
     }
 
     /// <summary>Writes the whole state, which then includes every journal entry so far; the journal lets go of them.</summary>
@@ -967,8 +968,13 @@ internal sealed partial class ServiceTeamGrain(
     /// <summary>
     /// Days that have left the held days (once a day, or after a late back-fill) are written to the days set apart,
     /// then dropped from the team state; its next write stores that. Until then both hold the same figure for them.
-    /// If the write fails they stay held, and the next batch tries again.
+    /// If the write fails they stay held, and the next checkpoint tries again.
     /// </summary>
+    /// <remarks>
+    /// Only right after a checkpoint: the days set apart then include no journal entry that the stored team state
+    /// does not. Were they written with entries past it, an activation would apply those entries again, to a day it
+    /// takes back from them, and count them twice.
+    /// </remarks>
     private async Task SetAsideEarlierDays()
     {
         var daily = State.Aggregates.Daily;

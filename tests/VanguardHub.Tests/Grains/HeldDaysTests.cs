@@ -119,6 +119,28 @@ public sealed class HeldDaysTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_back_fill_of_an_earlier_day_counts_once_after_a_stop_that_wrote_no_team_state()
+    {
+        // The default: the whole state every 16th entry, so the back-fill lives in the team's journal alone.
+        var defaults = new Dictionary<string, string?>();
+        await _cluster.DisposeAsync();
+        _cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId, defaults);
+        (await Team.LogActivity(Activity(Dianchi, residents: 2))).Outcome.Should().Be(LogOutcome.Created);
+        (await Team.LogActivity(Activity(Dianchi, occurredAt: BeijingNow.AddDays(-50), residents: 5))).Outcome.Should().Be(LogOutcome.Created);
+        (await DayFigures(50))!.Outcomes.ResidentsServed.Should().Be(5);
+
+        // The node stops and the team's state is not written (as after a crash): its next activation applies the journal.
+        _cluster.Storage.FailingStates["team"] = true;
+        await _cluster.DisposeAsync();
+        _cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId, defaults);
+
+        (await DayFigures(50))!.Outcomes.ResidentsServed.Should().Be(5, "the back-filled day counts its activity once");
+        (await DayFigures(50))!.Activities.Should().Be(1);
+        (await Team.GetSummary()).Aggregates.Total.Activities.Should().Be(2);
+        (await Team.Audit()).Consistent.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Rebuilding_from_the_log_puts_every_day_back_where_it_belongs()
     {
         await Team.LogActivities([.. new[] { 0, 10, 40, 80 }.Select(i => Activity(Dianchi, occurredAt: BeijingNow.AddDays(-i), residents: i + 1))]);
