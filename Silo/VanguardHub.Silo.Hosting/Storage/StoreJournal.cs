@@ -351,13 +351,15 @@ internal sealed partial class StoreJournal(
         else if (forgets.Count > 0)
         {
             // One statement a stream (each finds its entries by the key; a join of every stream's bound against the
-            // table scanned all of it, some 40 ms a time), all sent in one round trip.
+            // table scanned all of it, some 40 ms a time), all sent in one round trip. The newest entry the written
+            // state includes stays: with it in the table no node can append below it (see InsertAll), as a node
+            // could that read the state before it was written and the stream after these deletions.
             await using var delete = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
             foreach (var (stream, before) in forgets)
             {
                 delete.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM VanguardHubJournal WHERE ServiceId = $1 AND StreamKey = $2 AND EntryNumber < $3;")
                 {
-                    Parameters = { new() { Value = _serviceId }, new() { Value = stream }, new() { Value = before } },
+                    Parameters = { new() { Value = _serviceId }, new() { Value = stream }, new() { Value = before - 1 } },
                 });
             }
 
@@ -396,7 +398,9 @@ internal sealed partial class StoreJournal(
     /// <summary>
     /// PostgreSQL, over the network: every entry in one statement, one round trip to the server however many teams'
     /// batches the write carries (one statement an entry cost the server and this process a round trip each). An
-    /// entry under a number another node took is skipped, and it is the one the answer does not name.
+    /// entry under a number another node took is skipped, and it is the one the answer does not name; so is one below
+    /// an entry the stream already holds: a node that took its numbers from a state older than the stream's newest
+    /// written one (whose entries before that are deleted) must not append where the next activation never reads.
     /// </summary>
     private async Task<bool[]> InsertAll(DbConnection connection, DbTransaction transaction, List<PendingEntry> appends)
     {
@@ -406,6 +410,9 @@ internal sealed partial class StoreJournal(
             INSERT INTO VanguardHubJournal (ServiceId, StreamKey, EntryNumber, Payload)
             SELECT @service, entry.stream, entry.number, entry.payload
             FROM unnest(@streams, @numbers, @payloads) AS entry(stream, number, payload)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM VanguardHubJournal AS later
+                WHERE later.ServiceId = @service AND later.StreamKey = entry.stream AND later.EntryNumber > entry.number)
             ON CONFLICT DO NOTHING
             RETURNING StreamKey, EntryNumber;
             """;

@@ -343,15 +343,50 @@ public sealed class JournalTests : IDisposable
             (await first.Read(stream, 0)).Select(e => (e.Number, e.Payload[1])).Should().Equal((0L, (byte)stream[^1]), (1L, (byte)stream[^1]));
         }
 
-        // Deletions for several streams, made with a later write.
-        first.Forget("test/a", 1);
+        // Deletions for several streams, made with a later write; each keeps the newest entry its state includes.
+        first.Forget("test/a", 2);
         first.Forget("test/c", 2);
         await Task.Delay(StoreJournal.ForgetInterval + TimeSpan.FromMilliseconds(100));
         await first.Append("test/d", 2, [2]);
 
         (await first.Read("test/a", 0)).Select(e => e.Number).Should().Equal(1L);
-        (await first.Read("test/c", 0)).Should().BeEmpty();
+        (await first.Read("test/c", 2)).Should().BeEmpty("a state that includes entries 0 and 1 reads from 2");
         (await first.Read("test/d", 0)).Select(e => e.Number).Should().Equal(0L, 1L, 2L);
+    }
+
+    [Fact]
+    public async Task On_PostgreSql_a_node_that_read_a_stream_before_anothers_checkpoint_cannot_append_below_it()
+    {
+        var connectionString = await PostgresServer.CreateDatabaseAsync();
+        await using var cluster = await GrainCluster.StartAsync(_folder.Path, _serviceId, PostgresServer.StorageSettings(connectionString));
+        var first = cluster.Cluster.GetSiloServiceProvider().GetRequiredService<IJournal>();
+        var second = SecondNodesJournal(connectionString);
+        const string stream = "test/stale";
+
+        // The second node read the stream when it held entry 0, and would append entry 1 next.
+        (await first.Read(stream, 0)).Should().BeEmpty();
+        await first.Append(stream, 0, [0]);
+        (await second.Read(stream, 0)).Select(e => e.Number).Should().Equal(0L);
+
+        // Meanwhile the first appends 1 to 3 and writes a state that includes them: 0 to 2 are deleted.
+        foreach (var number in new long[] { 1, 2, 3 })
+        {
+            await first.Append(stream, number, [(byte)number]);
+        }
+
+        first.Forget(stream, 4);
+        await Task.Delay(StoreJournal.ForgetInterval + TimeSpan.FromMilliseconds(100));
+        await first.Append("test/other", 0, [0]);
+
+        // Its entry 1 would sit where no activation reads (they start at 4): refused, as a taken number is.
+        var stale = () => second.Append(stream, 1, [9]);
+        await stale.Should().ThrowAsync<JournalConflictException>();
+        (await first.Read(stream, 4)).Should().BeEmpty();
+        (await first.Read(stream, 0)).Select(e => (e.Number, e.Payload.Single())).Should().Equal((3L, (byte)3));
+
+        // The first goes on from 4 as before.
+        await first.Append(stream, 4, [4]);
+        (await first.Read(stream, 4)).Select(e => e.Number).Should().Equal(4L);
     }
 
     /// <summary>The journal of a second node on the same PostgreSQL store and service.</summary>
