@@ -11,6 +11,11 @@ namespace VanguardHub.Silo.Hosting.Storage;
 /// a pool of its own, so the write query once set it again with every write: a second statement to compile, and
 /// every parameter of the write looked up in it under each prefix. A connection this hook did not reach commits with
 /// SQLite's default, <c>FULL</c>: each commit syncs the log itself, slower and just as safe.
+/// <para>
+/// The hook also keeps the write-ahead log file when the last connection closes (<c>SQLITE_FCNTL_PERSIST_WAL</c>):
+/// the pool closes idle connections, and a log deleted then would be made anew by the next write, its directory entry
+/// never synced (<see cref="WalGroupSync"/> syncs the folder once, for the log it finds).
+/// </para>
 /// </summary>
 internal static unsafe partial class SqliteConnectionSetup
 {
@@ -34,8 +39,10 @@ internal static unsafe partial class SqliteConnectionSetup
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int OnOpen(nint connection, nint* errorMessage, nint api)
     {
-        // What fails here leaves the connection on FULL; it must not stop the connection from opening.
+        // What fails here leaves the connection on FULL, or its log deleted on the last close; it must not stop the
+        // connection from opening.
         Native.CommitWithoutSync(connection);
+        Native.KeepLog(connection);
         return SqliteOk;
     }
 
@@ -49,6 +56,20 @@ internal static unsafe partial class SqliteConnectionSetup
 
         [LibraryImport(Library, EntryPoint = "sqlite3_exec")]
         private static partial int Exec(nint connection, byte* sql, nint callback, nint argument, nint errorMessage);
+
+        [LibraryImport(Library, EntryPoint = "sqlite3_file_control")]
+        private static partial int FileControl(nint connection, byte* database, int operation, void* argument);
+
+        private const int PersistWal = 10; // SQLITE_FCNTL_PERSIST_WAL
+
+        public static int KeepLog(nint connection)
+        {
+            var keep = 1;
+            fixed (byte* main = "main"u8)
+            {
+                return FileControl(connection, main, PersistWal, &keep);
+            }
+        }
 
         public static int CommitWithoutSync(nint connection)
         {

@@ -109,7 +109,8 @@ internal sealed partial class WalGroupSync(Action sync, TimeSpan delay = default
                 throw new IOException($"Neither {wal} nor {databasePath} could be synced.");
             }
 
-            // The log's directory entry must last too; it is created once, so one sync of the folder covers it.
+            // The log's directory entry must last too; it is created once (no connection deletes it, see
+            // SqliteConnectionSetup), so one sync of the folder covers it.
             folderSynced = folderSynced || SyncFile(folder);
         }, delay);
     }

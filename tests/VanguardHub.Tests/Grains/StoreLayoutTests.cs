@@ -56,6 +56,26 @@ public sealed class StoreLayoutTests : IDisposable
     }
 
     [Fact]
+    public async Task The_write_ahead_log_stays_on_disk_when_the_last_connection_closes()
+    {
+        // The log's directory entry is synced once a process: a log deleted when the pool closed its last connection,
+        // and made anew by the next write, would have an entry that was never synced.
+        var options = new StorageOptions { DataDirectory = _folder.Path };
+        var serviceId = Guid.NewGuid().ToString("N");
+        await using (var cluster = await GrainCluster.StartAsync(_folder.Path, serviceId))
+        {
+            (await cluster.Grains.GetGrain<IServiceTeamGrain>(Dianchi).LogActivity(Activity(Dianchi))).Outcome.Should().Be(LogOutcome.Created);
+        }
+
+        SqliteConnection.ClearAllPools();
+        File.Exists(options.SqlitePath + "-wal").Should().BeTrue("no connection of the store is open, and the log is kept");
+
+        // The store reads back whole.
+        await using var again = await GrainCluster.StartAsync(_folder.Path, serviceId);
+        (await again.Grains.GetGrain<IServiceTeamGrain>(Dianchi).GetSummary()).Aggregates.Total.Activities.Should().Be(1);
+    }
+
+    [Fact]
     public async Task A_store_made_before_keeps_its_page_size_and_takes_the_schema()
     {
         var connectionString = new StorageOptions { DataDirectory = _folder.Path }.SqliteConnectionString;
