@@ -217,8 +217,9 @@ function schedulePartners() {
 function noteLiveActivities(activities, first) {
   let partnered = false;
   for (const a of activities ?? []) {
-    if (!a?.id || seenRevisions.get(a.id) === a.revision) continue;
+    if (!a?.id) continue;
     const known = seenRevisions.has(a.id);
+    if (known && seenRevisions.get(a.id) === a.revision) continue;
     seenRevisions.set(a.id, a.revision);
     if (a.partners?.length || known) partnered = true;
   }
