@@ -48,6 +48,14 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
     /// <summary>Grain state names ("team", ...) whose reads wait, while present, until their gate is opened.</summary>
     public ConcurrentDictionary<string, TaskCompletionSource> HeldReads { get; } = new();
 
+    /// <summary>Reads that fail while present, as "state/key" ("team/dianchi-protection"): a state that cannot be read back.</summary>
+    public ConcurrentDictionary<string, bool> FailingReads { get; } = new();
+
+    private readonly ConcurrentDictionary<string, bool> _read = new();
+
+    /// <summary>Whether a grain's state was read (the grain brought into memory), by state name and grain key.</summary>
+    public bool WasRead(string stateName, string key) => _read.ContainsKey($"{stateName}/{key}");
+
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (HeldReads.TryGetValue(stateName, out var gate))
@@ -55,7 +63,14 @@ internal sealed class CountingGrainStorage(IGrainStorage inner, IGrainStorageSer
             await gate.Task;
         }
 
+        var name = $"{stateName}/{grainId.Key}";
+        if (FailingReads.ContainsKey(name))
+        {
+            throw new IOException($"Injected storage failure reading {stateName} of {grainId}.");
+        }
+
         await inner.ReadStateAsync(stateName, grainId, grainState);
+        _read[name] = true;
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
