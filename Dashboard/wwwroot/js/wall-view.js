@@ -818,7 +818,6 @@ function dedupe(items) {
   });
 }
 
-
 /** What a list of catalog entries shows: their codes and names, so that a list is built again when either changes. */
 function namesKey(codes, name) {
   return codes.map((code) => `${code}\u0001${name(code)}`).join('\u0002');

@@ -249,7 +249,7 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
     {
         var first = Activity("southernmost-kunming", domain: "urban", district: "mohan", title: "磨憨口岸规划踏勘", partners: [Yuneng]);
         (await _client.PostActivity(first)).StatusCode.Should().Be(HttpStatusCode.Created);
-        await Poll.Until(async () => (await _client.GetJson($"/api/enterprises/{Yuneng}"))["totals"]!["byTeam"]!["southernmost-kunming"] is not null);
+        var yuneng = await PartnerPart("southernmost-kunming", Yuneng);
         var page = await OpenAs("leadership", "/teams/southernmost-kunming");
 
         await Assertions.Expect(page.Locator("#team-name")).ToContainTextAsync("绘就昆明最南端", new() { Timeout = Generous });
@@ -260,7 +260,7 @@ public sealed class PagesBrowserTests(LiveDashboardFactory factory, ChromiumFixt
 
         // Its partner enterprises, as often as the enterprises count the team's activities with them.
         await Assertions.Expect(page.Locator($"#team-partners [data-enterprise-id='{Yuneng}'] .pill-count"))
-            .ToHaveTextAsync((await PartnerPart("southernmost-kunming", Yuneng)).ToString("N0"), new() { Timeout = Generous });
+            .ToHaveTextAsync(yuneng.ToString("N0"), new() { Timeout = Generous });
         await Assertions.Expect(page.Locator($"#team-partners [data-enterprise-id='{Yuneng}'] a")).ToHaveAttributeAsync("href", $"/enterprises/{Yuneng}");
 
         var second = Activity("southernmost-kunming", domain: "urban", district: "mohan", title: "不动产登记异地互办", partners: [KfcCoffee]);
